@@ -1,0 +1,115 @@
+"""The command-line front end: argparse sub-commands mapped one to one onto the engine's API.
+
+Results go to stdout, progress and errors to stderr. Every `DbWorkbenchError` becomes a one-paragraph
+message and its exit code; nothing prints a traceback unless DBWORKBENCH_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from dbworkbench import __version__
+from dbworkbench.config import Overrides, Settings, load_settings, redact
+from dbworkbench.errors import DbWorkbenchError, ExitCode
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target")
+    group.add_argument("--env", "-e", help="environment from dbworkbench.toml (default: default_env, else embedded)")
+    group.add_argument("--url", help="database URL or libpq conninfo; `embedded` for the project's own server")
+    group.add_argument("--migrations", "-m", metavar="DIR", help="migrations folder (default: sql/)")
+    group.add_argument("--config", metavar="FILE", help="configuration file (default: nearest dbworkbench.toml)")
+    group.add_argument("--history-table", metavar="NAME", help="history table, `table` or `schema.table`")
+    group.add_argument("--lock-wait", type=float, metavar="SECONDS", help="wait this long for another migrator")
+
+
+def _writer(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="print the exact SQL, history writes included; run nothing")
+    parser.add_argument("--yes", "-y", action="store_true", help="confirm a protected environment without asking")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show each statement as it runs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    parser = argparse.ArgumentParser(prog="dbworkbench", description="Review, apply and undo PostgreSQL migrations.")
+    parser.add_argument("--version", action="version", version=f"dbworkbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str, *, json: bool = False, writer: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _common(p)
+        if json:
+            p.add_argument("--json", action="store_true", help="print data as JSON")
+        if writer:
+            _writer(p)
+        return p
+
+    add("status", "show every migration's state", json=True)
+    p = add("migrate", "apply pending migrations", json=True, writer=True)
+    p.add_argument("--to", metavar="VERSION", help="stop after this version")
+    p.add_argument("--steps", type=int, metavar="N", help="apply at most N files")
+    p.add_argument("--out-of-order", action="store_true", help="allow pending versions below the highest applied")
+    p = add("up", "apply exactly one pending migration", json=True, writer=True)
+    p.add_argument("--out-of-order", action="store_true", help="allow pending versions below the highest applied")
+    p = add("down", "undo applied migrations (one by default)", json=True, writer=True)
+    p.add_argument("--to", metavar="VERSION", help="undo every version above this one")
+    p.add_argument("--steps", type=int, metavar="N", help="undo N versions")
+    add("redo", "undo the last migration and apply it again", json=True, writer=True)
+    add("validate", "check files against history; non-zero exit on any problem", json=True)
+    add("repair", "remove unfinished entries and accept changed checksums", writer=True)
+    p = add("baseline", "mark an existing database as being at a version", writer=True)
+    p.add_argument("--version", dest="baseline_version", required=True, metavar="VERSION")
+    p.add_argument("--description", default="baseline")
+    add("clean", "drop everything in the managed schemas (refused on protected environments)", writer=True)
+    p = add("new", "create the next versioned migration file with an undo section")
+    p.add_argument("description")
+    p = add("history", "show the event log", json=True)
+    p.add_argument("version", nargs="?", help="only this version's events")
+    p = add("show", "show a version's applied SQL, and its diff against the file", json=True)
+    p.add_argument("version")
+    p = add("server", "manage the project's embedded PostgreSQL", json=True)
+    p.add_argument("action", choices=["status", "start", "stop"])
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(overrides=Overrides(
+        env=args.env, url=args.url, migrations=args.migrations, history_table=args.history_table,
+        lock_wait=args.lock_wait, out_of_order=True if getattr(args, "out_of_order", False) else None,
+        config=args.config))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["status", *(argv or [])])
+    try:
+        from dbworkbench import commands
+
+        settings = _settings(args)
+        handler: Handler = getattr(commands, f"cmd_{args.command}")
+        return handler(args, settings)
+    except DbWorkbenchError as exc:
+        _print_error(exc.title, exc.message)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        _print_error("interrupted", "stopped by Ctrl-C. A transactional file in progress was rolled back; "
+                     "a non-transactional one keeps its recorded progress and `migrate` resumes it.")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # the last line of defence: one paragraph, never a traceback
+        if os.environ.get("DBWORKBENCH_DEBUG") == "1":
+            raise
+        _print_error("internal error", f"{type(exc).__name__}: {exc}. This is a bug in dbworkbench; "
+                     "rerun with DBWORKBENCH_DEBUG=1 for the traceback and report it.")
+        return 70
+
+
+def _print_error(title: str, message: str) -> None:
+    print(f"error: {title}: {redact(message)}", file=sys.stderr)

@@ -1,0 +1,119 @@
+"""CLI command handlers: each calls one engine function and prints its result. No migration logic here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from dbworkbench import cli_output as out
+from dbworkbench.config import Settings
+from dbworkbench.core import api, maintenance
+from dbworkbench.core.db import embedded_server
+from dbworkbench.core.session import Confirm, ConfirmRequest
+from dbworkbench.errors import ExitCode
+
+
+def _confirm(args: argparse.Namespace) -> Confirm:
+    def confirm(request: ConfirmRequest) -> bool:
+        return bool(args.yes) or out.ask_typed_confirmation(request)
+    return confirm
+
+
+def _emit(text: str) -> None:
+    print(text)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.status(settings)
+    _emit(out.status_json(report) if args.json else out.status_text(report))
+    return int(ExitCode.OK)
+
+
+def _apply(args: argparse.Namespace, report: api.ApplyReport, verb: str) -> int:
+    _emit(out.apply_json(report) if args.json else out.apply_text(report, verb))
+    return int(ExitCode.OK)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.migrate(settings, target=args.to, steps=args.steps, dry_run=args.dry_run, confirm=_confirm(args),
+                         on_event=out.ProgressPrinter(args.verbose))
+    return _apply(args, report, "migrate")
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.migrate(settings, steps=1, dry_run=args.dry_run, confirm=_confirm(args),
+                         on_event=out.ProgressPrinter(args.verbose))
+    return _apply(args, report, "migrate")
+
+
+def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.down(settings, target=args.to, steps=args.steps, dry_run=args.dry_run, confirm=_confirm(args),
+                      on_event=out.ProgressPrinter(args.verbose))
+    return _apply(args, report, "undo")
+
+
+def cmd_redo(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.redo(settings, dry_run=args.dry_run, confirm=_confirm(args), on_event=out.ProgressPrinter(args.verbose))
+    return _apply(args, report, "redo")
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    report = api.validate(settings)
+    _emit(out.validation_json(report) if args.json else out.validation_text(report))
+    return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
+
+
+def cmd_repair(args: argparse.Namespace, settings: Settings) -> int:
+    _emit(out.write_text(maintenance.repair(settings, dry_run=args.dry_run, confirm=_confirm(args)), "repair"))
+    return int(ExitCode.OK)
+
+
+def cmd_baseline(args: argparse.Namespace, settings: Settings) -> int:
+    report = maintenance.baseline(settings, args.baseline_version, description=args.description,
+                                  dry_run=args.dry_run, confirm=_confirm(args))
+    _emit(out.write_text(report, "baseline"))
+    return int(ExitCode.OK)
+
+
+def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
+    _emit(out.write_text(maintenance.clean(settings, dry_run=args.dry_run, confirm=_confirm(args)), "clean"))
+    return int(ExitCode.OK)
+
+
+def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
+    _emit(f"created {api.new_migration(settings, args.description)}")
+    return int(ExitCode.OK)
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    events = api.history(settings, version=args.version)
+    _emit(out.events_json(events) if args.json else out.events_text(events))
+    return int(ExitCode.OK)
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    report = maintenance.show(settings, args.version)
+    _emit(out.show_json(report) if args.json else out.show_text(report))
+    return int(ExitCode.OK)
+
+
+def cmd_server(args: argparse.Namespace, settings: Settings) -> int:
+    server = embedded_server(settings)
+    if args.action == "start":
+        server.ensure_running()
+    elif args.action == "stop":
+        _emit("stopped." if server.stop() else "not running.")
+        return int(ExitCode.OK)
+    status = server.status()
+    data = {"running": status.running, "pid": status.pid, "data_dir": str(status.data_dir),
+            "socket_dir": str(status.socket_dir) if status.socket_dir else None, "postgres_major": status.version,
+            "url": f"postgresql://postgres@/{settings.environment.embedded_database}?host={status.socket_dir}"
+            if status.running else None}
+    if args.json:
+        _emit(json.dumps(data, indent=2))
+    elif status.running:
+        _emit(f"running · PostgreSQL {status.version} · pid {status.pid} · data {status.data_dir}\n"
+              f"psql '{data['url']}'")
+    else:
+        _emit(f"not running · data {status.data_dir}" + ("" if status.version else " (not created yet)"))
+    return int(ExitCode.OK)

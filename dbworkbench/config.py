@@ -1,0 +1,298 @@
+"""Settings: the one place that reads configuration files and the process environment.
+
+Precedence: command-line options the user gave > `DBWORKBENCH_*` variables > the nearest
+`dbworkbench.toml` (or `[tool.dbworkbench]` in `pyproject.toml`) > defaults. With no database named
+anywhere (no `--url`, no environment URL, no `DBWORKBENCH_URL`, no libpq `PGHOST`/`PGHOSTADDR`/
+`PGDATABASE`/`PGSERVICE`), the project's embedded PostgreSQL is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbworkbench.errors import ConfigError
+
+CONFIG_FILE = "dbworkbench.toml"
+"""Name of the project configuration file."""
+STATE_DIR = ".dbworkbench"
+"""Git-ignored folder of the project holding the embedded server's data."""
+EMBEDDED = "embedded"
+"""URL value (optionally `embedded:DBNAME`) that selects the project's embedded server."""
+EMBEDDED_DEFAULT_DB = "dbworkbench"
+"""Database used on the embedded server when none is named."""
+LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
+"""libpq variables whose presence means a database is configured."""
+
+_TOP_KEYS = {
+    "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
+    "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys",
+}
+_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas"}
+_DURATION_RE = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
+_ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """A named target database and how to treat it."""
+
+    name: str
+    url: str
+    """A `postgresql://` URL, a libpq conninfo string, `""` for libpq's defaults, or `embedded[:db]`."""
+    protected: bool = False
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
+    schemas: tuple[str, ...] = ()
+    """Schemas that `clean` empties; empty means the connection's current schema."""
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the project's embedded server is the target."""
+        return self.url == EMBEDDED or self.url.startswith(EMBEDDED + ":")
+
+    @property
+    def embedded_database(self) -> str:
+        """Database name on the embedded server."""
+        _, _, name = self.url.partition(":")
+        return name or EMBEDDED_DEFAULT_DB
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the engine needs to know about a project and its target."""
+
+    project_dir: Path
+    config_path: Path | None
+    migrations_dir: Path
+    history_table: str
+    """`table` (created in the connection's current schema) or `schema.table`."""
+    environment: Environment
+    environment_names: tuple[str, ...]
+    lock_wait: float = 30.0
+    """Seconds a migrator waits for another one to finish before giving up."""
+    out_of_order: bool = False
+    """Allow applying a pending version lower than the highest applied one."""
+    theme: str | None = None
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def state_dir(self) -> Path:
+        """The project's git-ignored state folder."""
+        return self.project_dir / STATE_DIR
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Options given on the command line (None: not given)."""
+
+    env: str | None = None
+    url: str | None = None
+    migrations: str | None = None
+    history_table: str | None = None
+    lock_wait: float | None = None
+    out_of_order: bool | None = None
+    config: str | None = None
+
+
+def find_config(start: Path) -> tuple[Path | None, dict[str, Any]]:
+    """The nearest `dbworkbench.toml`, or `pyproject.toml` with `[tool.dbworkbench]`, and its table."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("dbworkbench")
+            if isinstance(table, dict):
+                return pyproject, table
+    return None, {}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}") from exc
+
+
+def expand_env(value: str, environ: Mapping[str, str], where: str) -> str:
+    """Expand `${VAR}` and `${VAR:-default}` from the environment.
+
+    Raises:
+        ConfigError: a variable is not set and has no default; names `where` (file and key).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ:
+            return environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{where} uses ${{{name}}}, but the environment variable {name} is not set. "
+                          f"Set it, or give a default with ${{{name}:-value}}.", title="missing environment variable")
+
+    return _ENV_REF_RE.sub(replace, value)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys are {', '.join(sorted(allowed))}.")
+
+
+def _duration(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not _DURATION_RE.match(text):
+        raise ConfigError(f"{where} = {value!r} is not a duration such as \"5s\", \"500ms\" or \"0\".")
+    return text
+
+
+def _string_map(value: Any, where: str, environ: Mapping[str, str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of name = \"value\" pairs.")
+    return {str(k): expand_env(str(v), environ, f"{where}.{k}") for k, v in value.items()}
+
+
+def check_url(url: str, where: str) -> str:
+    """Validate a database URL or conninfo string without connecting.
+
+    Raises:
+        ConfigError: the string cannot be a connection target; names `where`.
+    """
+    if url == "" or url == EMBEDDED or url.startswith(EMBEDDED + ":"):
+        return url
+    from psycopg.conninfo import conninfo_to_dict
+
+    if "://" in url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{where}: {redact(url)!r} is not a PostgreSQL URL (it must start with postgresql://).",
+                          title="bad database URL")
+    try:
+        conninfo_to_dict(url)
+    except Exception as exc:  # psycopg raises ProgrammingError with libpq's reason
+        raise ConfigError(f"{where}: {redact(url)!r} is not a valid connection string ({_first_line(exc)}).",
+                          title="bad database URL") from exc
+    return url
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def redact(url: str) -> str:
+    """The URL or conninfo string with any password replaced by `***`."""
+    url = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)
+    url = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url, flags=re.IGNORECASE)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def _environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], source: str,
+                 environ: Mapping[str, str]) -> Environment:
+    where = f"{source} [environments.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table.")
+    _check_keys(table, _ENV_KEYS, where)
+    url = check_url(expand_env(str(table.get("url", "")), environ, f"{where} url"), f"{where} url")
+    placeholders = {**_string_map(top.get("placeholders", {}), f"{source} placeholders", environ),
+                    **_string_map(table.get("placeholders", {}), f"{where} placeholders", environ)}
+    protected = table.get("protected", False)
+    if not isinstance(protected, bool):
+        raise ConfigError(f"{where} protected must be true or false.")
+    schemas = table.get("schemas", top.get("schemas", []))
+    return Environment(
+        name=name, url=url, protected=protected, placeholders=placeholders,
+        lock_timeout=_duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
+        statement_timeout=_duration(table.get("statement_timeout", top.get("statement_timeout")),
+                                    f"{where} statement_timeout"),
+        schemas=tuple(str(s) for s in schemas),
+    )
+
+
+def _default_environment(top: Mapping[str, Any], source: str, environ: Mapping[str, str], url: str | None) -> Environment:
+    if url is None:
+        url = environ.get("DBWORKBENCH_URL")
+    if url is None:
+        url = "" if any(environ.get(v) for v in LIBPQ_VARIABLES) else EMBEDDED
+    table = {k: top[k] for k in ("lock_timeout", "statement_timeout") if k in top}
+    env = _environment("default", {**table, "url": ""}, top, source, environ)
+    return Environment(env.name, check_url(url, "--url"), False, env.placeholders, env.lock_timeout,
+                       env.statement_timeout, env.schemas)
+
+
+def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Build `Settings` from the command line, the environment and the project's configuration.
+
+    Raises:
+        ConfigError: naming the file and key of anything unknown, malformed or missing.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    overrides = overrides or Overrides()
+    environ = os.environ if environ is None else environ
+    if overrides.config:
+        config_path: Path | None = Path(overrides.config).resolve()
+        assert config_path is not None
+        if not config_path.is_file():
+            raise ConfigError(f"--config {overrides.config}: no such file.")
+        data = _read_toml(config_path)
+        if config_path.name == "pyproject.toml":
+            data = data.get("tool", {}).get("dbworkbench", {})
+    else:
+        config_path, data = find_config(cwd)
+    source = str(config_path) if config_path else "defaults"
+    _check_keys(data, _TOP_KEYS, source)
+    project_dir = config_path.parent if config_path else cwd
+
+    environments = data.get("environments", {})
+    if not isinstance(environments, dict):
+        raise ConfigError(f"{source}: environments must be tables like [environments.dev].")
+    env_name = overrides.env or environ.get("DBWORKBENCH_ENV") or data.get("default_env")
+    if overrides.url is not None:
+        base = (_environment(env_name, environments[env_name], data, source, environ)
+                if env_name in environments else None)
+        environment = _default_environment(data, source, environ, overrides.url)
+        if base is not None:
+            environment = Environment(base.name, environment.url, base.protected, base.placeholders,
+                                      base.lock_timeout, base.statement_timeout, base.schemas)
+    elif env_name:
+        if env_name not in environments:
+            known = ", ".join(sorted(environments)) or "none"
+            raise ConfigError(f"environment {env_name!r} is not defined in {source} (defined: {known}).",
+                              title="unknown environment")
+        environment = _environment(env_name, environments[env_name], data, source, environ)
+    else:
+        environment = _default_environment(data, source, environ, None)
+
+    migrations = overrides.migrations or environ.get("DBWORKBENCH_MIGRATIONS") or data.get("migrations", "sql")
+    history_table = overrides.history_table or data.get("history_table", "dbworkbench_history")
+    if not _IDENT_RE.match(str(history_table)):
+        raise ConfigError(f"{source} history_table = {history_table!r} must be `table` or `schema.table` "
+                          "(letters, digits, _ and $).")
+    lock_wait = overrides.lock_wait if overrides.lock_wait is not None else data.get("lock_wait", 30)
+    if not isinstance(lock_wait, (int, float)) or lock_wait < 0:
+        raise ConfigError(f"{source} lock_wait must be a number of seconds.")
+    keys = data.get("keys", {})
+    return Settings(
+        project_dir=project_dir,
+        config_path=config_path,
+        migrations_dir=(project_dir / str(migrations)) if not Path(str(migrations)).is_absolute() else Path(migrations),
+        history_table=str(history_table),
+        environment=environment,
+        environment_names=tuple(sorted(environments)),
+        lock_wait=float(lock_wait),
+        out_of_order=bool(overrides.out_of_order if overrides.out_of_order is not None else data.get("out_of_order", False)),
+        theme=data.get("theme"),
+        keys=_string_map(keys, f"{source} keys", environ) if keys else {},
+    )

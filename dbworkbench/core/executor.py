@@ -1,0 +1,194 @@
+"""Run prepared steps on the migration connection.
+
+A transactional step runs its statements and writes its history row and event in one transaction, so
+a failure leaves neither. A non-transactional step first commits a history row marked unfinished,
+runs each statement in autocommit and records progress after each one; after a failure (or a killed
+process) the row says where to resume. Errors are mapped to file:line:column with SQLSTATE, detail and
+hint. `dry_run_sql` renders the same work as SQL text without running anything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from dbworkbench.core import events as ev
+from dbworkbench.core.history import HistoryStore
+from dbworkbench.core.lexer import Statement, significant_words
+from dbworkbench.core.steps import PreparedStep
+from dbworkbench.errors import DatabaseConnectionError, MigrationFailedError, MigrationInterruptedError, SqlErrorDetail
+
+Conn = psycopg.Connection[Any]
+
+
+def _label(step: PreparedStep) -> str:
+    version = step.version
+    verb = "undo" if step.spec.action in ("undo", "resume-undo") else "applying"
+    return f"{verb} {'V' + version if version else step.spec.entry.script}"
+
+
+class Executor:
+    """Runs steps on one connection, reporting through `on_event` and stopping when `should_stop` says so."""
+
+    def __init__(self, conn: Conn, store: HistoryStore, *, on_event: ev.EventSink | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.conn = conn
+        self.store = store
+        self.emit: ev.EventSink = on_event or (lambda event: None)
+        self.should_stop = should_stop or (lambda: False)
+
+    def run(self, step: PreparedStep) -> float:
+        """Run one step; returns its duration in milliseconds.
+
+        Raises:
+            MigrationFailedError: a statement failed (transaction rolled back, or progress kept).
+            MigrationInterruptedError: `should_stop` asked to stop.
+            DatabaseConnectionError: the connection was lost.
+        """
+        for warning in step.warnings:
+            self.emit(ev.WarningRaised(warning))
+        self.conn.execute("SELECT set_config('application_name', %s, false)", [f"dbworkbench {_label(step)}"[:63]])
+        self.emit(ev.MigrationStarted(step.script, step.version, step.spec.action, len(step.statements),
+                                      step.transactional, step.start_at))
+        started = time.perf_counter()
+        if step.transactional:
+            self._run_transactional(step, started)
+        else:
+            self._run_autocommit(step, started)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.emit(ev.MigrationFinished(step.script, step.version, step.spec.action, elapsed))
+        return elapsed
+
+    def _action(self, step: PreparedStep) -> str:
+        return "undone" if step.spec.action in ("undo", "resume-undo") else "applied"
+
+    def _run_transactional(self, step: PreparedStep, started: float) -> None:
+        index = 0
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur:
+                    for index, statement in enumerate(step.statements):
+                        self._execute(cur, step, index, statement)
+                elapsed_ms = int((time.perf_counter() - started) * 1000)
+                row = replace(step.row, execution_ms=elapsed_ms, success=True, statements_done=len(step.statements))
+                self.conn.execute(self.store.insert(row))
+                self.conn.execute(self.store.event(self._action(step), version=step.version, script=step.row.script,
+                                                   checksum=step.row.checksum, execution_ms=elapsed_ms))
+        except psycopg.Error as exc:
+            raise self._failed(step, index, exc, "The file's transaction was rolled back: nothing of it was applied.") from exc
+
+    def _run_autocommit(self, step: PreparedStep, started: float) -> None:
+        rank = step.resume_rank
+        if rank is None:
+            row = self.conn.execute(self.store.insert(step.row, returning=True)).fetchone()
+            assert row is not None
+            rank = int(row[0])
+        else:
+            self.conn.execute(self.store.event("resumed", version=step.version, script=step.row.script,
+                                               detail={"from_statement": step.start_at + 1}))
+        index = step.start_at
+        try:
+            with self.conn.cursor() as cur:
+                for index in range(step.start_at, len(step.statements)):
+                    statement = step.statements[index]
+                    if index == step.start_at and step.start_at > 0 and self._already_done(statement):
+                        self.emit(ev.WarningRaised(f"{step.script}: statement {index + 1} had completed before the "
+                                                   "interruption; skipped."))
+                    else:
+                        self._execute(cur, step, index, statement)
+                    self.conn.execute(self.store.progress(rank, index + 1))
+        except psycopg.Error as exc:
+            failure = self._failed(step, index, exc, f"Statements 1-{index} are applied and recorded (history rank "
+                                   f"{rank}); fix the file and run `migrate` to resume at statement {index + 1}, "
+                                   "or `repair` to forget the unfinished run.")
+            if not self.conn.closed:
+                self.conn.execute(self.store.progress(rank, index, error=failure.message.splitlines()[0]))
+            raise failure from exc
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        with self.conn.transaction():
+            self.conn.execute(self.store.finish(rank, step.row, elapsed_ms))
+            self.conn.execute(self.store.event(self._action(step), version=step.version, script=step.row.script,
+                                               checksum=step.row.checksum, execution_ms=elapsed_ms))
+
+    def _already_done(self, statement: Statement) -> bool:
+        """A resumed CREATE INDEX CONCURRENTLY whose index exists: valid means done; invalid is dropped first."""
+        words = significant_words(statement.text, 12)
+        if words[:1] != ["create"] or "concurrently" not in words[:4]:
+            return False
+        after = words[words.index("concurrently") + 1:]
+        if after[:3] == ["if", "not", "exists"]:
+            after = after[3:]
+        if not after or after[0] in ("", "on"):
+            return False
+        row = self.conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                "WHERE c.relname = %s AND pg_table_is_visible(c.oid)", [after[0]]).fetchone()
+        if row is None:
+            return False
+        if row[0]:
+            return True
+        self.conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(after[0])))
+        self.emit(ev.WarningRaised(f"dropped invalid index {after[0]} left by the interrupted run; rebuilding it."))
+        return False
+
+    def _execute(self, cur: psycopg.Cursor[Any], step: PreparedStep, index: int, statement: Statement) -> None:
+        if self.should_stop():
+            raise MigrationInterruptedError(f"stopped before statement {index + 1} of {step.script}; "
+                                            + ("its transaction was rolled back." if step.transactional
+                                               else f"statements 1-{index} are recorded; `migrate` resumes."))
+        total = len(step.statements)
+        self.emit(ev.StatementStarted(step.script, index, total, step.position(statement)[0], ev.excerpt(statement.text)))
+        begun = time.perf_counter()
+        cur.execute(statement.text, prepare=False)
+        self.emit(ev.StatementExecuted(step.script, index, total, (time.perf_counter() - begun) * 1000))
+
+    def _failed(self, step: PreparedStep, index: int, exc: psycopg.Error, note: str) -> MigrationFailedError:
+        statement = step.statements[index] if step.statements else Statement("", 0, 1, 1, 0)
+        if self.conn.closed or self.conn.broken:
+            raise DatabaseConnectionError(f"the connection was lost while running statement {index + 1} of "
+                                          f"{step.script}; the server rolls back an open transaction. Reconnect and "
+                                          "run `status` to see what is recorded.") from exc
+        diag = exc.diag
+        position = int(diag.statement_position) - 1 if diag.statement_position else 0
+        line, column = step.position(statement, position)
+        context = f" (context: {diag.context.strip()})" if diag.context and diag.context.strip() else ""
+        detail = SqlErrorDetail(
+            path=step.script, line=line, column=column, sqlstate=exc.sqlstate,
+            message=(diag.message_primary or str(exc).strip() or type(exc).__name__) + context,
+            detail=diag.message_detail, hint=diag.message_hint, statement_index=index,
+            statement_excerpt=ev.excerpt(statement.text, 160),
+        )
+        error = MigrationFailedError(step.version, step.row.script, detail, note=note)
+        self.conn.execute(self.store.event("failed", version=step.version, script=step.row.script, detail={
+            "line": line, "column": column, "sqlstate": exc.sqlstate, "message": detail.message,
+            "statement": index + 1, "action": step.spec.action}))
+        self.emit(ev.MigrationFailed(step.script, step.version, error))
+        return error
+
+
+def dry_run_sql(conn: Conn, store: HistoryStore, step: PreparedStep) -> str:
+    """The exact SQL `Executor.run` would send for a step, history writes included."""
+    def render(query: sql.Composable) -> str:
+        return query.as_string(conn) + ";"
+
+    action = "undone" if step.spec.action in ("undo", "resume-undo") else "applied"
+    mode = "one transaction" if step.transactional else "autocommit, statement by statement"
+    lines = [f"-- {step.script}: {step.spec.action}, {len(step.statements)} statement(s), {mode}"]
+    lines += [f"-- warning: {w}" for w in step.warnings]
+    body = [s.text if s.text.rstrip().endswith(";") else s.text + ";" for s in step.statements[step.start_at:]]
+    event = render(store.event(action, version=step.version, script=step.row.script, checksum=step.row.checksum,
+                               execution_ms=0))
+    if step.transactional:
+        done = replace(step.row, success=True, statements_done=len(step.statements))
+        lines += ["BEGIN;", *body, render(store.insert(done)), event, "COMMIT;"]
+    else:
+        rank = step.resume_rank
+        lines.append(render(store.insert(step.row, returning=True)) if rank is None else f"-- resuming history rank {rank}")
+        for offset, statement in enumerate(body):
+            lines += [statement, render(store.progress(rank or 0, step.start_at + offset + 1))]
+        lines += ["BEGIN;", render(store.finish(rank or 0, step.row, 0)), event, "COMMIT;"]
+    return "\n".join(lines)

@@ -1,0 +1,312 @@
+"""Split PostgreSQL script text into statements with exact lexical rules, keeping source positions.
+
+The rules follow PostgreSQL's own scanner and psql's statement splitter: single-quoted strings
+('' escapes; E'' strings also take backslash escapes), quoted identifiers ("" escapes), dollar
+quotes with optional tags (a `$` inside an identifier or a `$1` parameter is not a quote), line
+comments, nested block comments, and parentheses. Like psql (PostgreSQL 14+), a semicolon inside
+`BEGIN ... END` of a `CREATE [OR REPLACE] FUNCTION|PROCEDURE` (SQL-standard body) does not end
+the statement. Nothing is rewritten: each statement is a slice of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_IDENT_CONT = _IDENT_START | frozenset("0123456789$")
+_ROUTINE_HEAD = ("create", "or", "replace", "function", "procedure")
+
+
+def _is_ident_start(ch: str) -> bool:
+    return ch in _IDENT_START or ch >= "\x80"
+
+
+def _is_ident_cont(ch: str) -> bool:
+    return ch in _IDENT_CONT or ch >= "\x80"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement: its exact text and where it starts in the script."""
+
+    text: str
+    """The statement from its first token up to and including its semicolon (if any)."""
+    offset: int
+    """Character offset of the first token in the script."""
+    line: int
+    """1-based line of the first token."""
+    column: int
+    """1-based column of the first token."""
+    index: int
+    """0-based position among the script's statements."""
+
+
+class UnterminatedError(ValueError):
+    """The script ends inside a string, quoted identifier, dollar quote or comment."""
+
+    def __init__(self, what: str, offset: int) -> None:
+        super().__init__(f"unterminated {what}")
+        self.what = what
+        self.offset = offset
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
+    """Return the offset just past the closing quote; `i` is just past the opening one."""
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if backslash and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if i + 1 < n and text[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    raise UnterminatedError("quoted identifier" if quote == '"' else "string literal", i)
+
+
+def _skip_block_comment(text: str, i: int) -> int:
+    """`i` points at `/*`; return the offset just past the matching `*/` (comments nest)."""
+    depth = 0
+    n = len(text)
+    start = i
+    while i < n:
+        if text.startswith("/*", i):
+            depth += 1
+            i += 2
+        elif text.startswith("*/", i):
+            depth -= 1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    raise UnterminatedError("block comment", start)
+
+
+def _dollar_tag(text: str, i: int) -> str | None:
+    """If a dollar quote opens at `i`, return its delimiter (`$tag$`)."""
+    n = len(text)
+    j = i + 1
+    if j < n and text[j] == "$":
+        return "$$"
+    if j < n and _is_ident_start(text[j]):
+        j += 1
+        while j < n and text[j] != "$" and _is_ident_cont(text[j]):
+            j += 1
+        if j < n and text[j] == "$":
+            return text[i : j + 1]
+    return None
+
+
+class Token:
+    """Token kinds produced by `tokens`."""
+
+    SPACE = "space"
+    COMMENT = "comment"
+    STRING = "string"
+    QUOTED_IDENT = "quoted_ident"
+    DOLLAR = "dollar"
+    WORD = "word"
+    SEMICOLON = ";"
+    OPEN = "("
+    CLOSE = ")"
+    OTHER = "other"
+
+
+def _word_or_prefixed_string(text: str, i: int) -> tuple[str, int]:
+    n = len(text)
+    ch = text[i]
+    nxt = text[i + 1] if i + 1 < n else ""
+    if ch in "eE" and nxt == "'":
+        return Token.STRING, _skip_quoted(text, i + 2, "'", backslash=True)
+    if ch in "bBxXnN" and nxt == "'":
+        return Token.STRING, _skip_quoted(text, i + 2, "'", backslash=False)
+    if ch in "uU" and nxt == "&" and i + 2 < n and text[i + 2] in "'\"":
+        quote = text[i + 2]
+        kind = Token.STRING if quote == "'" else Token.QUOTED_IDENT
+        return kind, _skip_quoted(text, i + 3, quote, backslash=False)
+    j = i + 1
+    while j < n and _is_ident_cont(text[j]):
+        j += 1
+    return Token.WORD, j
+
+
+def tokens(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield `(kind, start, end)` for every token of a script, whitespace and comments included.
+
+    Raises:
+        UnterminatedError: the script ends inside a quote or comment.
+    """
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n\f\v":
+            j = i + 1
+            while j < n and text[j] in " \t\r\n\f\v":
+                j += 1
+            kind = Token.SPACE
+        elif ch == "-" and text.startswith("--", i):
+            nl = text.find("\n", i)
+            j = n if nl < 0 else nl
+            kind = Token.COMMENT
+        elif ch == "/" and text.startswith("/*", i):
+            j = _skip_block_comment(text, i)
+            kind = Token.COMMENT
+        elif ch == "'":
+            j = _skip_quoted(text, i + 1, "'", backslash=False)
+            kind = Token.STRING
+        elif ch == '"':
+            j = _skip_quoted(text, i + 1, '"', backslash=False)
+            kind = Token.QUOTED_IDENT
+        elif ch == "$":
+            tag = _dollar_tag(text, i)
+            if tag is None:
+                j = i + 1
+                while j < n and text[j].isdigit():
+                    j += 1
+                kind = Token.OTHER
+            else:
+                close = text.find(tag, i + len(tag))
+                if close < 0:
+                    raise UnterminatedError("dollar-quoted string", i)
+                j = close + len(tag)
+                kind = Token.DOLLAR
+        elif _is_ident_start(ch):
+            kind, j = _word_or_prefixed_string(text, i)
+        elif ch.isdigit():
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "._"):
+                j += 1
+            kind = Token.OTHER
+        else:
+            j = i + 1
+            kind = {";": Token.SEMICOLON, "(": Token.OPEN, ")": Token.CLOSE}.get(ch, Token.OTHER)
+        yield kind, i, j
+        i = j
+
+
+_TRIVIA = (Token.SPACE, Token.COMMENT)
+
+
+class _RoutineBodyTracker:
+    """psql's heuristic for `BEGIN ATOMIC ... END` bodies of CREATE FUNCTION/PROCEDURE."""
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.depth = 0
+
+    def _is_routine(self) -> bool:
+        head = self.head
+        if len(head) >= 2 and head[0] == "create":
+            if head[1] in ("function", "procedure"):
+                return True
+            return len(head) == 4 and head[1:3] == ["or", "replace"] and head[3] in ("function", "procedure")
+        return False
+
+    def word(self, lowered: str, paren_depth: int) -> None:
+        if len(self.head) < 4:
+            self.head.append(lowered if lowered in _ROUTINE_HEAD else "")
+        if paren_depth == 0 and self._is_routine():
+            if lowered == "begin":
+                self.depth += 1
+            elif lowered == "case" and self.depth >= 1:
+                self.depth += 1
+            elif lowered == "end" and self.depth > 0:
+                self.depth -= 1
+
+
+def split_statements(text: str) -> list[Statement]:
+    """Split a script into statements.
+
+    Args:
+        text: the script, exactly as it will be executed.
+
+    Returns:
+        The statements in order; whitespace, comments and empty statements between them are dropped.
+
+    Raises:
+        UnterminatedError: the script ends inside a quote or comment.
+    """
+    statements: list[Statement] = []
+    start: int | None = None
+    last_end = 0
+    paren_depth = 0
+    body = _RoutineBodyTracker()
+    line, line_start, counted_to = 1, 0, 0
+
+    def close(end: int) -> None:
+        nonlocal line, line_start, counted_to
+        if start is None:
+            return
+        newlines = text.count("\n", counted_to, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted_to, start) + 1
+        counted_to = start
+        statements.append(Statement(text[start:end], start, line, start - line_start + 1, len(statements)))
+
+    for kind, i, j in tokens(text):
+        if kind in _TRIVIA:
+            continue
+        if kind == Token.SEMICOLON and paren_depth == 0 and body.depth == 0:
+            close(j)
+            start, paren_depth, body = None, 0, _RoutineBodyTracker()
+            continue
+        if start is None:
+            start = i
+        last_end = j
+        if kind == Token.WORD:
+            body.word(text[i:j].lower(), paren_depth)
+        elif kind == Token.OPEN:
+            paren_depth += 1
+        elif kind == Token.CLOSE and paren_depth > 0:
+            paren_depth -= 1
+    if start is not None:
+        close(last_end)
+    return statements
+
+
+def significant_words(text: str, limit: int = 12) -> list[str]:
+    """The first `limit` words of a statement, lower-cased; a quoted identifier counts as "".
+
+    Comments, strings and dollar quotes are skipped.
+    """
+    words: list[str] = []
+    for kind, i, j in tokens(text):
+        if kind == Token.WORD:
+            words.append(text[i:j].lower())
+        elif kind == Token.QUOTED_IDENT:
+            words.append("")
+        if len(words) >= limit:
+            break
+    return words
+
+
+def strip_comments_and_space(text: str) -> str:
+    """The script with comments removed and whitespace runs folded to one space, quotes intact.
+
+    Two scripts with the same result differ only in comments and layout.
+    """
+    out: list[str] = []
+    gap = False
+    for kind, i, j in tokens(text):
+        if kind in _TRIVIA:
+            gap = True
+            continue
+        if gap and out:
+            out.append(" ")
+        gap = False
+        out.append(text[i:j])
+    return "".join(out)

@@ -1,0 +1,195 @@
+"""Pure planning: fold the history into one state per migration, and decide what to run.
+
+No database and no file system: inputs are a `MigrationSet` and a list of `HistoryRow`s. For each
+versioned key the latest versioned/undo row (by rank) decides whether it is applied; a baseline row
+stands for every version at or below it; a repeatable is current when its latest row's checksum
+matches the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
+from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.versions import Version
+from dbworkbench.errors import ChecksumMismatchError, PlanError
+
+
+class State(str, Enum):
+    """Status of one migration."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    FAILED = "failed"
+    """A non-transactional run stopped part-way; `migrate` resumes it, `repair` clears it."""
+    CHECKSUM_MISMATCH = "checksum mismatch"
+    MISSING_FILE = "missing file"
+    OUT_OF_ORDER = "out of order"
+    """Pending, but lower than the highest applied version."""
+    BASELINE = "baseline"
+    BELOW_BASELINE = "below baseline"
+    OUTDATED = "outdated"
+    """A repeatable whose file changed since it last ran."""
+    UNDO_FAILED = "undo failed"
+    """A non-transactional undo stopped part-way; `down` resumes it."""
+
+    @property
+    def is_problem(self) -> bool:
+        """States that `validate` reports."""
+        return self in (State.FAILED, State.CHECKSUM_MISMATCH, State.MISSING_FILE, State.OUT_OF_ORDER,
+                        State.UNDO_FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of `status`: a file, a history row, or both."""
+
+    key: str
+    version: Version | None
+    description: str
+    kind: MigrationKind
+    script: str
+    state: State
+    file: MigrationFile | None
+    row: HistoryRow | None
+    """The row that decides the state (latest apply, undo or baseline)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    """One file to run, before its text is prepared for a given environment."""
+
+    action: str
+    """"apply", "resume", "undo" or "resume-undo"."""
+    entry: Entry
+
+
+def _version_key(entry: Entry) -> tuple[int, tuple[int, ...], str]:
+    if entry.version is not None:
+        return (0, entry.version.parts, "")
+    return (1, (), entry.key.lower())
+
+
+def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
+    """Every migration's state, versioned in version order then repeatables by name."""
+    latest: dict[str, HistoryRow] = {}
+    repeat_latest: dict[str, HistoryRow] = {}
+    baseline: HistoryRow | None = None
+    for row in rows:
+        if row.kind is MigrationKind.BASELINE:
+            baseline = row
+        elif row.kind is MigrationKind.REPEATABLE:
+            repeat_latest[row.description.lower()] = row
+        elif row.version is not None:
+            latest[row.version] = row
+    baseline_version = Version.parse(baseline.version) if baseline and baseline.version else None
+    applied_versions = [Version.parse(k) for k, r in latest.items()
+                        if r.kind is MigrationKind.VERSIONED or r.kind is MigrationKind.UNDO and not r.success]
+    highest = max(applied_versions + ([baseline_version] if baseline_version else []), default=None)
+
+    entries: list[Entry] = []
+    files = migrations.by_version()
+    for key in sorted(set(files) | set(latest), key=lambda k: Version.parse(k)):
+        file, row = files.get(key), latest.get(key)
+        version = file.version if file else Version.parse(key)
+        state = _versioned_state(file, row, version, highest, baseline_version)
+        if row is None and baseline is not None and state is State.BELOW_BASELINE:
+            row = baseline
+        entries.append(Entry(key, version, file.description if file else row.description if row else "",
+                             MigrationKind.VERSIONED, file.script if file else row.script if row else key,
+                             state, file, row))
+    if baseline is not None and baseline_version is not None and baseline_version.canonical not in files:
+        entries.append(Entry(baseline_version.canonical, baseline_version, baseline.description,
+                             MigrationKind.BASELINE, baseline.script, State.BASELINE, None, baseline))
+    repeat_files = {f.key.lower(): f for f in migrations.repeatable}
+    for name in sorted(set(repeat_files) | set(repeat_latest)):
+        file, row = repeat_files.get(name), repeat_latest.get(name)
+        if file is None:
+            state = State.MISSING_FILE
+        elif row is None:
+            state = State.PENDING
+        else:
+            state = State.APPLIED if row.checksum == file.checksum else State.OUTDATED
+        source = file or row
+        assert source is not None
+        entries.append(Entry(file.key if file else name, None, source.description, MigrationKind.REPEATABLE,
+                             source.script, state, file, row))
+    return sorted(entries, key=_version_key)
+
+
+def _versioned_state(file: MigrationFile | None, row: HistoryRow | None, version: Version,
+                     highest: Version | None, baseline: Version | None) -> State:
+    if row is not None and row.kind is MigrationKind.VERSIONED:
+        if not row.success:
+            return State.FAILED
+        if file is None:
+            return State.MISSING_FILE
+        return State.APPLIED if row.checksum == file.checksum else State.CHECKSUM_MISMATCH
+    if row is not None and row.kind is MigrationKind.UNDO and not row.success:
+        return State.UNDO_FAILED
+    if baseline is not None and version <= baseline:
+        return State.BELOW_BASELINE
+    if highest is not None and version < highest:
+        return State.OUT_OF_ORDER
+    return State.PENDING
+
+
+def plan_forward(entries: list[Entry], *, target: Version | None = None, steps: int | None = None,
+                 out_of_order: bool = False) -> list[StepSpec]:
+    """What `migrate` runs: resume a failed file first, then pending versions in order, then repeatables.
+
+    Raises:
+        ChecksumMismatchError: an applied file changed; nothing runs until it is restored or repaired.
+        PlanError: an out-of-order file without permission, or an unknown target.
+    """
+    mismatched = [e for e in entries if e.state is State.CHECKSUM_MISMATCH]
+    if mismatched:
+        names = ", ".join(e.script for e in mismatched)
+        raise ChecksumMismatchError(
+            f"applied file(s) changed since they ran: {names}. See what changed with `dbworkbench show "
+            f"{mismatched[0].key}`; restore the file, or accept it with `dbworkbench repair`.")
+    undo_failed = [e for e in entries if e.state is State.UNDO_FAILED]
+    if undo_failed:
+        raise PlanError(f"the undo of {undo_failed[0].script} stopped part-way; finish it with "
+                        "`dbworkbench down`, or clear it with `dbworkbench repair`.")
+    late = [e for e in entries if e.state is State.OUT_OF_ORDER]
+    if late and not out_of_order:
+        raise PlanError(f"{', '.join(e.script for e in late)} sort(s) below the highest applied version. "
+                        "Rename to a later version, or allow it with --out-of-order (or out_of_order = true).")
+    if target is not None and not any(e.version == target for e in entries):
+        raise PlanError(f"no migration has version {target}.")
+    runnable = {State.FAILED: "resume", State.PENDING: "apply", State.OUT_OF_ORDER: "apply", State.OUTDATED: "apply"}
+    specs: list[StepSpec] = []
+    for entry in entries:
+        if entry.state not in runnable or entry.file is None:
+            continue
+        if target is not None and (entry.version is None or entry.version > target):
+            continue
+        specs.append(StepSpec(runnable[entry.state], entry))
+    specs.sort(key=lambda s: 0 if s.action == "resume" else 1)
+    return specs[:steps] if steps is not None else specs
+
+
+def plan_backward(entries: list[Entry], *, target: Version | None = None, steps: int | None = None) -> list[StepSpec]:
+    """What `down` undoes: applied versions, highest first (a stopped undo is finished first).
+
+    Raises:
+        PlanError: nothing to undo, or an unknown target.
+    """
+    unfinished = [e for e in entries if e.state is State.UNDO_FAILED]
+    if unfinished:
+        return [StepSpec("resume-undo", unfinished[-1])]
+    undoable = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
+    applied = [e for e in entries if e.kind is MigrationKind.VERSIONED and e.state in undoable]
+    applied.sort(key=lambda e: e.version or Version((), ""), reverse=True)
+    if not applied:
+        raise PlanError("nothing is applied, so there is nothing to undo.")
+    if target is not None:
+        if not any(e.version == target for e in entries):
+            raise PlanError(f"no migration has version {target}.")
+        chosen = [e for e in applied if e.version is not None and e.version > target]
+    else:
+        chosen = applied[: steps if steps is not None else 1]
+    return [StepSpec("undo", e) for e in chosen]

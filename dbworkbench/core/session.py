@@ -1,0 +1,125 @@
+"""A migration session: one connection, the history store, the lock for writers, and protected-environment checks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from dbworkbench.config import Settings
+from dbworkbench.core import events as ev
+from dbworkbench.core import locking
+from dbworkbench.core.db import Target, apply_timeouts, connect, resolve_target, server_version
+from dbworkbench.core.history import HistoryRow, HistoryStore
+from dbworkbench.errors import ConfigError, ProtectedEnvironmentError
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRequest:
+    """What a write on a protected environment is about to do, for the person to confirm."""
+
+    environment: str
+    action: str
+    scripts: tuple[str, ...]
+    sql: str
+    """The exact SQL it will run (as a dry run prints it)."""
+
+
+Confirm = Callable[[ConfirmRequest], bool]
+"""Asks the person; True means go ahead."""
+
+
+@dataclass(slots=True)
+class Session:
+    """An open connection to the target with its history store."""
+
+    settings: Settings
+    target: Target
+    conn: psycopg.Connection[Any]
+    store: HistoryStore
+    server_version: str
+    locked: bool
+
+    @property
+    def server_major(self) -> int:
+        """Major version of the server."""
+        return int(self.server_version.split(".")[0])
+
+    def history_exists(self) -> bool:
+        """True when the history table exists."""
+        return self.store.exists(self.conn)
+
+    def rows(self, *, with_sql: bool = False) -> list[HistoryRow]:
+        """History rows, or none when the table does not exist yet."""
+        return self.store.rows(self.conn, with_sql=with_sql) if self.history_exists() else []
+
+    def ensure_history(self) -> None:
+        """Create the history tables (idempotent; done under the lock)."""
+        if not self.history_exists():
+            for statement in self.store.create_statements():
+                self.conn.execute(statement)
+
+    def history_ddl(self) -> str:
+        """The DDL a dry run shows when the history tables do not exist yet."""
+        if self.history_exists():
+            return ""
+        return "\n".join(s.as_string(self.conn) + ";" for s in self.store.create_statements())
+
+
+def _history_store(conn: psycopg.Connection[Any], settings: Settings) -> HistoryStore:
+    schema, _, table = settings.history_table.rpartition(".")
+    if not schema:
+        row = conn.execute("SELECT current_schema()").fetchone()
+        if row is None or row[0] is None:
+            raise ConfigError("the connection has no current schema (search_path names no existing schema); "
+                              "set history_table = \"schema.table\" or fix search_path.")
+        schema = str(row[0])
+    return HistoryStore(schema, table)
+
+
+@contextlib.contextmanager
+def open_session(settings: Settings, *, write: bool, purpose: str = "",
+                 on_event: ev.EventSink | None = None) -> Iterator[Session]:
+    """Connect; for writers also apply timeouts, take the migration lock and create the history tables.
+
+    Raises:
+        DatabaseConnectionError, ServerError: the target cannot be reached.
+        LockError: another migrator kept the lock past `settings.lock_wait`.
+    """
+    target = resolve_target(settings)
+    conn = connect(target, purpose=purpose, create_missing=settings.environment.is_embedded)
+    key: int | None = None
+    try:
+        store = _history_store(conn, settings)
+        session = Session(settings, target, conn, store, server_version(conn), write)
+        if write:
+            apply_timeouts(conn, settings.environment)
+            emit = on_event or (lambda event: None)
+            key = locking.acquire(conn, store.qualified_name, settings.lock_wait,
+                                  lambda holder: emit(ev.LockWaited(holder)))
+            session.ensure_history()
+        yield session
+    finally:
+        try:
+            if key is not None and not conn.broken:
+                locking.release(conn, key)
+        finally:
+            conn.close()
+
+
+def require_confirmation(settings: Settings, confirm: Confirm | None, request: ConfirmRequest) -> None:
+    """On a protected environment, ask; refuse unless the person confirmed.
+
+    Raises:
+        ProtectedEnvironmentError: not confirmed.
+    """
+    env = settings.environment
+    if not env.protected:
+        return
+    if confirm is None or not confirm(request):
+        raise ProtectedEnvironmentError(
+            f"{request.action} on protected environment {env.name!r} was not confirmed; nothing was run. "
+            f"Type the environment's name when asked, or pass --yes in automation.")

@@ -1,0 +1,216 @@
+"""Prepare a planned step for running: choose its text, fill placeholders, split it, pick a transaction mode.
+
+Pure: needs the server's major version (for `ALTER TYPE ... ADD VALUE`), never a connection. Every
+problem found here (undefined placeholder, unterminated quote, syntax error, stray COMMIT, missing
+undo) is raised before anything touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbworkbench.core.discovery import MigrationFile, MigrationKind
+from dbworkbench.core.history import HistoryRow, NewRow
+from dbworkbench.core.lexer import Statement, UnterminatedError, line_col, significant_words, split_statements
+from dbworkbench.core.planner import State, StepSpec
+from dbworkbench.core.scripts import Substituted, substitute
+from dbworkbench.core.syntax import syntax_error
+from dbworkbench.errors import PlanError
+
+_TX_CONTROL = {"begin", "start", "commit", "end", "rollback", "abort"}
+_ADD_VALUE_RE = re.compile(r"\badd\s+value\s+(?:if\s+not\s+exists\s+)?('(?:[^']|'')*')", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStep:
+    """A step ready for the executor (or for a dry-run rendering)."""
+
+    spec: StepSpec
+    script: str
+    """Display path of the text being run (relative to the project)."""
+    text: Substituted
+    statements: tuple[Statement, ...]
+    transactional: bool
+    start_at: int
+    line_base: int
+    """Line of `text`'s first line in its file (an undo section starts part-way down)."""
+    raw_text: str
+    """The text before placeholder substitution: positions are reported in it."""
+    row: NewRow
+    resume_rank: int | None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def version(self) -> str | None:
+        """Canonical version, if versioned."""
+        return self.spec.entry.version.canonical if self.spec.entry.version else None
+
+    def position(self, statement: Statement, offset_in_statement: int = 0) -> tuple[int, int]:
+        """File line and column of a character inside a statement."""
+        original = self.text.original_offset(statement.offset + offset_in_statement)
+        line, column = line_col(self.raw_text, original)
+        return line + self.line_base - 1, column
+
+
+def autocommit_reason(statement: Statement, server_major: int) -> str | None:
+    """Why a statement cannot run inside a transaction block, or None."""
+    words = significant_words(statement.text, 40)
+    head = words[:4]
+    if not head:
+        return None
+    first = head[0]
+    if first == "create" and "index" in head[:3] and "concurrently" in words[:4]:
+        return "CREATE INDEX CONCURRENTLY"
+    if first == "drop" and head[1:3] == ["index", "concurrently"]:
+        return "DROP INDEX CONCURRENTLY"
+    if first == "reindex" and ("concurrently" in words[:8] or (len(words) > 1 and words[1] in ("database", "system"))):
+        return "REINDEX CONCURRENTLY" if "concurrently" in words[:8] else "REINDEX DATABASE/SYSTEM"
+    if first == "vacuum":
+        return "VACUUM"
+    if first in ("create", "drop") and len(head) > 1 and head[1] in ("database", "tablespace", "subscription"):
+        return f"{first.upper()} {head[1].upper()}"
+    if first == "alter" and head[1:2] == ["system"]:
+        return "ALTER SYSTEM"
+    if first == "alter" and head[1:2] == ["table"] and "detach" in words and words[-1:] == ["concurrently"]:
+        return "DETACH PARTITION CONCURRENTLY"
+    if first == "alter" and head[1:2] == ["type"] and server_major < 12 and _ADD_VALUE_RE.search(statement.text):
+        return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
+    return None
+
+
+def _enum_value_used_later(statements: list[Statement]) -> str | None:
+    for i, statement in enumerate(statements):
+        words = significant_words(statement.text, 3)
+        if words[:2] != ["alter", "type"]:
+            continue
+        match = _ADD_VALUE_RE.search(statement.text)
+        if match and any(match.group(1) in later.text for later in statements[i + 1:]):
+            return match.group(1)
+    return None
+
+
+def _strip_wrapping_transaction(statements: list[Statement], script: str) -> tuple[list[Statement], list[str]]:
+    """Drop a file's own BEGIN ... COMMIT around everything; refuse transaction control elsewhere."""
+    warnings: list[str] = []
+    heads = [significant_words(s.text, 2) for s in statements]
+    if len(statements) >= 2 and heads[0][:1] in (["begin"], ["start"]) and heads[-1][:1] in (["commit"], ["end"]):
+        statements = statements[1:-1]
+        heads = heads[1:-1]
+        warnings.append(f"{script}: its own BEGIN/COMMIT were skipped; dbworkbench runs each file in one transaction.")
+    for statement, head in zip(statements, heads):
+        if head[:1] and head[0] in _TX_CONTROL and not (head[0] == "rollback" and head[1:2] == ["to"]):
+            raise PlanError(f"{script}:{statement.line}:{statement.column}: {head[0].upper()} inside a migration "
+                            "would break its one-transaction guarantee. Remove it, or split the file; "
+                            "use -- dbworkbench:no-transaction for statements that must run outside a transaction.")
+    return statements, warnings
+
+
+def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placeholders: dict[str, str], server_major: int,
+            stored: HistoryRow | None) -> PreparedStep:
+    """Turn a planned step into statements to run.
+
+    Args:
+        spec: the planned step.
+        migrations_dir: where the files live.
+        project_dir: paths are shown relative to it.
+        placeholders: the environment's `${name}` values.
+        server_major: the target server's major version.
+        stored: the history row with SQL text (for undo from history, or a resume's rank).
+
+    Raises:
+        PlanError: no undo text, undefined placeholder, unterminated quote, syntax error, stray COMMIT.
+    """
+    entry = spec.entry
+    file = entry.file
+    undo = spec.action in ("undo", "resume-undo")
+    if undo:
+        text, script, line_base = _undo_text(spec, stored)
+    else:
+        assert file is not None
+        text, script, line_base = file.up_sql, file.script, 1
+    display = _display(migrations_dir, script, project_dir)
+    try:
+        substituted = substitute(text, placeholders)
+    except KeyError as exc:
+        names = ", ".join(f"${{{n}}}" for n in exc.args)
+        raise PlanError(f"{display}: placeholder(s) {names} have no value in environment placeholders.",
+                        title="undefined placeholder") from exc
+    try:
+        statements = split_statements(substituted.text)
+    except UnterminatedError as exc:
+        line, col = line_col(text, substituted.original_offset(exc.offset))
+        raise PlanError(f"{display}:{line + line_base - 1}:{col}: {exc} — the file ends inside it.",
+                        title="SQL syntax error") from exc
+    statements, warnings = _strip_wrapping_transaction(statements, display)
+    problem = syntax_error(substituted.text)
+    if problem is not None:
+        offset, message = problem
+        line, col = line_col(text, substituted.original_offset(offset))
+        raise PlanError(f"{display}:{line + line_base - 1}:{col}: {message}. Nothing was run.", title="SQL syntax error")
+    reasons = [r for r in (autocommit_reason(s, server_major) for s in statements) if r]
+    forced = file is not None and file.no_transaction and not undo
+    used = _enum_value_used_later(statements) if server_major >= 12 else None
+    transactional = not (reasons or forced or used)
+    if used:
+        warnings.append(f"{display}: enum value {used} is added and used in the same file, so it runs outside a transaction.")
+    if reasons and len(reasons) < len(statements):
+        warnings.append(f"{display}: {reasons[0]} cannot run in a transaction, so all {len(statements)} statements run "
+                        "one by one in autocommit; a failure keeps the earlier ones and `migrate` resumes at the failed one.")
+    resume_rank = stored.rank if stored is not None and spec.action.startswith("resume") else None
+    start_at = stored.statements_done if resume_rank is not None and stored is not None else 0
+    row = NewRow(
+        version=entry.version.canonical if entry.version else None,
+        description=entry.description,
+        kind=MigrationKind.UNDO if undo else entry.kind,
+        script=script,
+        checksum=None if undo else (file.checksum if file else None),
+        up_sql=None if undo else substituted.text,
+        undo_sql=substituted.text if undo else _undo_for_history(file, placeholders),
+        success=transactional,
+        statements_done=0,
+        statements_total=len(statements),
+    )
+    return PreparedStep(spec, display, substituted, tuple(statements), transactional, start_at, line_base, text, row,
+                        resume_rank, tuple(warnings))
+
+
+def _undo_text(spec: StepSpec, stored: HistoryRow | None) -> tuple[str, str, int]:
+    """The undo to run: an unfinished undo's own text, else the file's, else the one stored at apply time.
+
+    When the applied file has changed since it ran, the stored undo (written for what ran) wins.
+    """
+    entry = spec.entry
+    file = entry.file
+    if stored is not None and stored.kind is MigrationKind.UNDO and stored.undo_sql:
+        return stored.undo_sql, stored.script, 1
+    stored_undo = stored.undo_sql if stored is not None and stored.kind is MigrationKind.VERSIONED else None
+    if file is not None and file.undo_sql is not None and file.undo_script is not None and (
+            entry.state is not State.CHECKSUM_MISMATCH or not stored_undo):
+        return file.undo_sql, file.undo_script, file.undo_line
+    if stored_undo:
+        return stored_undo, f"history:{entry.script}", 1
+    raise PlanError(f"{entry.script} has no undo: no U{entry.key}__ file, no `-- @undo` section, and none stored "
+                    "in history. Write an undo file, or revert by hand and `dbworkbench repair`.",
+                    title="no undo available")
+
+
+def _undo_for_history(file: MigrationFile | None, placeholders: dict[str, str]) -> str | None:
+    """The undo text stored with an apply, placeholders filled where they can be."""
+    if file is None or file.undo_sql is None:
+        return None
+    try:
+        return substitute(file.undo_sql, placeholders).text
+    except KeyError:
+        return file.undo_sql
+
+
+def _display(migrations_dir: Path, script: str, project_dir: Path) -> str:
+    if script.startswith("history:"):
+        return script
+    path = migrations_dir / script
+    try:
+        return path.relative_to(project_dir).as_posix()
+    except ValueError:
+        return str(path)

@@ -106,6 +106,7 @@ def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run
     if prepared:
         require_confirmation(session.settings, confirm, ConfirmRequest(
             session.settings.environment.name, action, tuple(p.script for p in prepared), rendered))
+    session.ensure_history()
     executor = Executor(session.conn, session.store, on_event=on_event, should_stop=should_stop)
     results = []
     for step in prepared:

@@ -34,6 +34,8 @@ def _execute(session: Session, statements: list[sql.Composed], *, dry_run: bool,
         return WriteReport(tuple(changes), text, dry_run)
     require_confirmation(session.settings, confirm, ConfirmRequest(session.settings.environment.name, action,
                                                                    tuple(changes), text))
+    if action != "clean":
+        session.ensure_history()
     with session.conn.transaction():
         for statement in statements:
             session.conn.execute(statement)

@@ -83,7 +83,10 @@ def _history_store(conn: psycopg.Connection[Any], settings: Settings) -> History
 @contextlib.contextmanager
 def open_session(settings: Settings, *, write: bool, purpose: str = "",
                  on_event: ev.EventSink | None = None) -> Iterator[Session]:
-    """Connect; for writers also apply timeouts, take the migration lock and create the history tables.
+    """Connect; for writers also apply timeouts and take the migration lock.
+
+    The history tables are created by `Session.ensure_history`, just before the first write, so a plan
+    that fails (syntax error, missing undo) leaves the database untouched.
 
     Raises:
         DatabaseConnectionError, ServerError: the target cannot be reached.
@@ -100,7 +103,6 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
             emit = on_event or (lambda event: None)
             key = locking.acquire(conn, store.qualified_name, settings.lock_wait,
                                   lambda holder: emit(ev.LockWaited(holder)))
-            session.ensure_history()
         yield session
     finally:
         try:

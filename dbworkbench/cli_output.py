@@ -188,12 +188,13 @@ class ProgressPrinter:
     """Prints engine events to stderr: a line per file, and per statement when verbose."""
 
     verbose: bool = False
-    stream: TextIO = sys.stderr
+    stream: TextIO | None = None
+    """Where to print; None means the current sys.stderr."""
 
     def __call__(self, event: ev.EngineEvent) -> None:
         text = self.render(event)
         if text:
-            print(text, file=self.stream, flush=True)
+            print(text, file=self.stream or sys.stderr, flush=True)
 
     def render(self, event: ev.EngineEvent) -> str | None:
         """The line for one event (None: nothing to print)."""
@@ -214,8 +215,11 @@ class ProgressPrinter:
         return None
 
 
-def ask_typed_confirmation(request: ConfirmRequest, *, stdin: TextIO = sys.stdin, stream: TextIO = sys.stderr) -> bool:
+def ask_typed_confirmation(request: ConfirmRequest, *, stdin: TextIO | None = None,
+                           stream: TextIO | None = None) -> bool:
     """Show what will run on a protected environment and ask for its name to be typed."""
+    stdin = stdin or sys.stdin
+    stream = stream or sys.stderr
     if not stdin.isatty():
         return False
     print(f"\n*** PROTECTED ENVIRONMENT {request.environment.upper()} ***", file=stream)

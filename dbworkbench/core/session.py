@@ -100,6 +100,10 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
         session = Session(settings, target, conn, store, server_version(conn), write)
         if write:
             apply_timeouts(conn, settings.environment)
+            if session.server_major >= 14:
+                # A killed migrator's running statement is otherwise kept alive by the server until it
+                # ends, holding its locks and our advisory lock; with this it is aborted within a second.
+                conn.execute("SET client_connection_check_interval = '1s'")
             emit = on_event or (lambda event: None)
             key = locking.acquire(conn, store.qualified_name, settings.lock_wait,
                                   lambda holder: emit(ev.LockWaited(holder)))

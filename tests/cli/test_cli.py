@@ -1,0 +1,181 @@
+"""The CLI in-process: exit codes, stdout/stderr, and a clear one-paragraph error for every bad input."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dbworkbench.cli import main
+from tests.conftest import Project, Server
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_clean_error(err: str, *fragments: str) -> None:
+    assert err.startswith("error: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def demo(project: Project) -> None:
+    project.write("V001__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY);\n-- @undo\nDROP TABLE accounts;\n")
+    project.write("V002__projects.sql", "CREATE TABLE projects (id int REFERENCES accounts);\n-- @undo\nDROP TABLE projects;\n")
+
+
+def test_status_migrate_history_show_and_json(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "pending 2" in out and "· pending" in out
+    code, out, err = run(capsys, "migrate", "-v")
+    assert code == 0 and "2 file(s) done" in out
+    assert "[1/1] line 1: CREATE TABLE accounts" in err and "✓ applied sql/V002__projects.sql" in err
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert [m["state"] for m in data["migrations"]] == ["applied", "applied"] and data["current_version"] == "2"
+    code, out, _ = run(capsys, "history", "--json")
+    assert [e["action"] for e in json.loads(out)] == ["applied", "applied"]
+    code, out, _ = run(capsys, "show", "1")
+    assert code == 0 and "CREATE TABLE accounts" in out and "DROP TABLE accounts" in out
+    code, out, _ = run(capsys, "down", "--json")
+    assert json.loads(out)["steps"][0]["version"] == "2"
+    code, out, _ = run(capsys, "validate")
+    assert code == 0 and out.startswith("valid:")
+
+
+def test_new_creates_the_next_file(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    code, out, _ = run(capsys, "new", "Add the Labels table!")
+    assert code == 0 and out.strip() == "created sql/V003__add_the_labels_table.sql"
+    assert "-- @undo" in (project.sql_dir / "V003__add_the_labels_table.sql").read_text()
+
+
+def test_tampered_file_fails_validate_and_migrate(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    assert run(capsys, "migrate")[0] == 0
+    (project.sql_dir / "V001__accounts.sql").write_text("CREATE TABLE accounts (id bigint PRIMARY KEY);\n")
+    code, out, _ = run(capsys, "validate")
+    assert code == 5 and "V001__accounts.sql: checksum mismatch" in out
+    code, _, err = run(capsys, "migrate")
+    assert code == 5
+    assert_clean_error(err, "checksum mismatch", "dbworkbench show 1")
+    code, out, _ = run(capsys, "show", "1")
+    assert "-CREATE TABLE accounts (id int PRIMARY KEY);" in out and "+CREATE TABLE accounts (id bigint PRIMARY KEY);" in out
+
+
+def test_bad_file_names_and_duplicates_list_every_file(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    project.write("V1__duplicate.sql", "select 1;")
+    project.write("add_users.sql", "select 1;")
+    code, _, err = run(capsys, "migrate")
+    assert code == 2
+    assert_clean_error(err, "bad migration files", "V1__duplicate.sql", "add_users.sql", "nothing was run")
+    assert not project.table_exists("dbworkbench_history")
+
+
+def test_sql_syntax_error_is_reported_with_position(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__typo.sql", "CREATE TABLE t (x int);\nCREAT INDEX i ON t (x);\n")
+    code, _, err = run(capsys, "migrate")
+    assert code == 2
+    assert_clean_error(err, "SQL syntax error", "sql/V1__typo.sql:2:1", 'at or near "CREAT"')
+
+
+def test_runtime_error_reports_file_line_column_and_sqlstate(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__fk.sql", "CREATE TABLE a (x int);\n\nALTER TABLE a ADD FOREIGN KEY (x) REFERENCES missing (id);\n")
+    code, _, err = run(capsys, "migrate")
+    assert code == 1
+    assert_clean_error(err, "migration failed", "sql/V1__fk.sql:3:", "SQLSTATE 42P01", "rolled back")
+
+
+def test_unreachable_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sql").mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, _, err = run(capsys, "status", "--url", f"postgresql://nobody:hunter2@127.0.0.1:{port}/db")
+    assert code == 3
+    assert_clean_error(err, "cannot connect", f"127.0.0.1:{port}")
+    assert "hunter2" not in err
+
+
+def test_wrong_password_never_printed(pg18: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    hba = pg18.status.data_dir / "pg_hba.conf"
+    original = hba.read_text()
+    with pg18.admin() as conn:
+        conn.execute("DROP ROLE IF EXISTS pw_user")
+        conn.execute("CREATE ROLE pw_user LOGIN PASSWORD 'right-horse'")
+    hba.write_text("local all pw_user scram-sha-256\n" + original)
+    try:
+        with pg18.admin() as conn:
+            conn.execute("SELECT pg_reload_conf()")
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "sql").mkdir()
+        url = f"postgresql://pw_user:battery-staple@/postgres?host={pg18.status.socket_dir}"
+        code, out, err = run(capsys, "status", "--url", url)
+        assert code == 3
+        assert_clean_error(err, "password authentication failed", "The password was refused")
+        assert "battery-staple" not in err + out
+        monkeypatch.setenv("PGPASSWORD", "right-horse")
+        code, out, err = run(capsys, "status", "--url", f"postgresql://pw_user@/postgres?host={pg18.status.socket_dir}")
+        assert code == 0, err
+        assert "right-horse" not in out + err
+    finally:
+        hba.write_text(original)
+        with pg18.admin() as conn:
+            conn.execute("SELECT pg_reload_conf()")
+
+
+def test_missing_environment_variable(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "dbworkbench.toml").write_text('[environments.staging]\nurl = "${STAGING_DATABASE_URL}"\n')
+    code, _, err = run(capsys, "status", "--env", "staging")
+    assert code == 2
+    assert_clean_error(err, "missing environment variable", "STAGING_DATABASE_URL", "[environments.staging] url")
+
+
+def test_unknown_config_key(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    (project.root / "dbworkbench.toml").write_text('migration_dir = "sql"\n')
+    code, _, err = run(capsys, "status")
+    assert code == 2
+    assert_clean_error(err, "unknown key(s) migration_dir", "dbworkbench.toml")
+
+
+def test_protected_environment_refuses_without_typed_confirmation(project: Project,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    code, _, err = run(capsys, "migrate", "--env", "prod")
+    assert code == 2
+    assert_clean_error(err, "protected environment", "--yes")
+    assert not project.table_exists("accounts")
+    code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
+    assert code == 0 and project.table_exists("projects")
+    code, _, err = run(capsys, "clean", "--env", "prod", "--yes")
+    assert code == 2
+    assert_clean_error(err, "refused")
+
+
+def test_bad_version_arguments(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    code, _, err = run(capsys, "migrate", "--to", "1.x")
+    assert code == 2
+    assert_clean_error(err, "'1.x' is not a version")
+    code, _, err = run(capsys, "down")
+    assert code == 2
+    assert_clean_error(err, "nothing is applied")
+
+
+def test_dry_run_on_the_cli(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    demo(project)
+    code, out, _ = run(capsys, "migrate", "--dry-run")
+    assert code == 0 and "CREATE TABLE accounts" in out and "COMMIT;" in out
+    with psycopg.connect(project.conninfo) as conn:
+        assert conn.execute("SELECT to_regclass('accounts')").fetchone() == (None,)

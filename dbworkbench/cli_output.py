@@ -26,14 +26,17 @@ SYMBOLS = {
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain aligned text table."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
+    columns = list(zip(headers, *rows))
+    widths = [max(map(len, column)) for column in columns]
+    template = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(template.format(*row).rstrip() for row in (headers, *rows))
+
+
+_LOCAL_ZONE = datetime.now().astimezone().tzinfo
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return str(value.astimezone(_LOCAL_ZONE))[:19] if value else ""
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:

@@ -36,24 +36,24 @@ def _apply(args: argparse.Namespace, report: api.ApplyReport, verb: str) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     report = api.migrate(settings, target=args.to, steps=args.steps, dry_run=args.dry_run, confirm=_confirm(args),
-                         on_event=out.ProgressPrinter(args.verbose))
+                         on_event=out.ProgressPrinter(args.verbose), per_statement=args.verbose)
     return _apply(args, report, "migrate")
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     report = api.migrate(settings, steps=1, dry_run=args.dry_run, confirm=_confirm(args),
-                         on_event=out.ProgressPrinter(args.verbose))
+                         on_event=out.ProgressPrinter(args.verbose), per_statement=args.verbose)
     return _apply(args, report, "migrate")
 
 
 def cmd_down(args: argparse.Namespace, settings: Settings) -> int:
     report = api.down(settings, target=args.to, steps=args.steps, dry_run=args.dry_run, confirm=_confirm(args),
-                      on_event=out.ProgressPrinter(args.verbose))
+                      on_event=out.ProgressPrinter(args.verbose), per_statement=args.verbose)
     return _apply(args, report, "undo")
 
 
 def cmd_redo(args: argparse.Namespace, settings: Settings) -> int:
-    report = api.redo(settings, dry_run=args.dry_run, confirm=_confirm(args), on_event=out.ProgressPrinter(args.verbose))
+    report = api.redo(settings, dry_run=args.dry_run, confirm=_confirm(args), on_event=out.ProgressPrinter(args.verbose), per_statement=args.verbose)
     return _apply(args, report, "redo")
 
 

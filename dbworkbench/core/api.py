@@ -98,7 +98,7 @@ def _prepare_all(session: Session, specs: list[StepSpec]) -> list[PreparedStep]:
 
 
 def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run: bool, confirm: Confirm | None,
-         on_event: ev.EventSink | None, should_stop: StopCheck | None) -> ApplyReport:
+         on_event: ev.EventSink | None, should_stop: StopCheck | None, per_statement: bool) -> ApplyReport:
     rendered = "\n\n".join(filter(None, [session.history_ddl(),
                                          *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))
     if dry_run:
@@ -107,7 +107,8 @@ def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run
         require_confirmation(session.settings, confirm, ConfirmRequest(
             session.settings.environment.name, action, tuple(p.script for p in prepared), rendered))
     session.ensure_history()
-    executor = Executor(session.conn, session.store, on_event=on_event, should_stop=should_stop)
+    executor = Executor(session.conn, session.store, on_event=on_event, should_stop=should_stop,
+                        per_statement=per_statement)
     results = []
     for step in prepared:
         elapsed = executor.run(step)
@@ -126,8 +127,11 @@ def parse_version(text: str | None) -> Version | None:
 
 def migrate(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
             confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-            should_stop: StopCheck | None = None) -> ApplyReport:
+            should_stop: StopCheck | None = None, per_statement: bool = False) -> ApplyReport:
     """Apply pending migrations (all, up to `target`, or the first `steps`).
+
+    A transactional file goes to the server as one message with its history row (one round trip), unless
+    `per_statement` asks for statement-by-statement progress events and stop checks.
 
     Raises:
         DiscoveryError, PlanError, ChecksumMismatchError: before anything runs.
@@ -140,12 +144,12 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
         specs = plan_forward(entries, target=parse_version(target), steps=steps,
                              out_of_order=settings.out_of_order)
         return _run(session, _prepare_all(session, specs), action="migrate", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop)
+                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
 
 
 def down(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
          confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-         should_stop: StopCheck | None = None) -> ApplyReport:
+         should_stop: StopCheck | None = None, per_statement: bool = False) -> ApplyReport:
     """Undo applied migrations, highest version first (one by default).
 
     Raises:
@@ -156,11 +160,12 @@ def down(settings: Settings, *, target: str | None = None, steps: int | None = N
         entries = fold(migrations, session.rows())
         specs = plan_backward(entries, target=parse_version(target), steps=steps)
         return _run(session, _prepare_all(session, specs), action="down", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop)
+                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
 
 
 def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
-         on_event: ev.EventSink | None = None, should_stop: StopCheck | None = None) -> ApplyReport:
+         on_event: ev.EventSink | None = None, should_stop: StopCheck | None = None,
+         per_statement: bool = False) -> ApplyReport:
     """Undo the highest applied migration and apply it again, under one lock."""
     migrations = load_migrations(settings)
     with open_session(settings, write=not dry_run, purpose="redo", on_event=on_event) as session:
@@ -173,7 +178,7 @@ def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None =
                            undo_spec.entry.kind, undo_spec.entry.script, State.PENDING, undo_spec.entry.file, None)
         again = _prepare_all(session, [StepSpec("apply", redo_entry)])
         return _run(session, undo + again, action="redo", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop)
+                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
 
 
 @dataclass(frozen=True, slots=True)

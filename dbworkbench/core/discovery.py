@@ -7,6 +7,7 @@ extensions and hidden folders are ignored. Nothing here touches a database.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -32,9 +33,8 @@ class MigrationKind(str, Enum):
 class MigrationFile:
     """One versioned or repeatable migration as found on disk, with its undo if it has one."""
 
-    path: Path
     script: str
-    """File name relative to the migrations folder, as recorded in history."""
+    """Path relative to the migrations folder, as recorded in history."""
     kind: MigrationKind
     version: Version | None
     description: str
@@ -69,62 +69,69 @@ class MigrationSet:
         return {m.key: m for m in self.versioned}
 
 
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    path: Path
-    script: str
-    prefix: str
-    version: Version | None
-    description: str
-    text: str
+_Parsed = tuple[str, str, Version | None, str, str]
+"""(script, prefix V/U/R, version, description, normalised text) of one readable, well-named file."""
 
 
 def _describe(raw: str) -> str:
     return raw.replace("_", " ").strip()
 
 
-def _parse_one(folder: Path, path: Path, problems: list[tuple[str, str]]) -> _Parsed | None:
-    script = path.relative_to(folder).as_posix()
-    match = _NAME_RE.match(path.name)
+def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, str]]) -> _Parsed | None:
+    match = _NAME_RE.match(name)
     if match is None:
         problems.append((script, "name is not V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql"))
         return None
     try:
-        text = normalise(path.read_bytes().decode("utf-8"))
+        with open(f"{folder}/{script}", "rb") as handle:
+            text = handle.read().decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append((script, f"not UTF-8 (byte {exc.start}): re-save the file as UTF-8"))
         return None
     except OSError as exc:
         problems.append((script, f"cannot be read: {exc.strerror}"))
         return None
+    if "\r" in text or text.startswith("\ufeff"):
+        text = normalise(text)
     description = _describe(match.group("desc"))
     if not description:
         problems.append((script, "the description after `__` is empty"))
         return None
-    if match.group("prefix") is None:
-        return _Parsed(path, script, "R", None, description, text)
+    prefix = match.group("prefix")
+    if prefix is None:
+        return (script, "R", None, description, text)
     try:
         version = Version.parse(match.group("version"))
     except ValueError as exc:
         problems.append((script, str(exc)))
         return None
-    return _Parsed(path, script, match.group("prefix"), version, description, text)
+    return (script, prefix, version, description, text)
 
 
-def _sql_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*.sql")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+def _sql_files(folder: Path) -> list[tuple[str, str]]:
+    """(script relative to folder, file name) of every .sql file, skipping hidden entries; sorted."""
+    found: list[tuple[str, str]] = []
+    pending = [("", str(folder))]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.name.endswith(".sql") and entry.is_file():
+                    found.append((prefix + entry.name, entry.name))
+    return sorted(found)
 
 
-def _unique(items: list[_Parsed], problems: list[tuple[str, str]]) -> dict[Version | str, _Parsed]:
-    """Key files by version (or lower-cased description), reporting duplicates."""
-    keyed: dict[Version | str, _Parsed] = {}
+def _unique(items: list[_Parsed], problems: list[tuple[str, str]]) -> dict[str, _Parsed]:
+    """Key files by canonical version (or lower-cased description), reporting duplicates."""
+    keyed: dict[str, _Parsed] = {}
     for item in items:
-        key: Version | str = item.version if item.version is not None else item.description.lower()
+        key = item[2].canonical if item[2] is not None else item[3].lower()
         if key in keyed:
-            problems.append((item.script, f"duplicates {keyed[key].script}"))
+            problems.append((item[0], f"duplicates {keyed[key][0]}"))
         else:
             keyed[key] = item
     return keyed
@@ -140,41 +147,37 @@ def discover(folder: Path) -> MigrationSet:
     if not folder.is_dir():
         raise DiscoveryError([(str(folder), "migrations folder does not exist")])
     problems: list[tuple[str, str]] = []
-    parsed = [p for p in (_parse_one(folder, path, problems) for path in _sql_files(folder)) if p is not None]
+    root = str(folder)
+    parsed = [p for p in (_parse_one(root, script, name, problems) for script, name in _sql_files(folder)) if p is not None]
 
-    ups = _unique([p for p in parsed if p.prefix == "V"], problems)
-    undos = _unique([p for p in parsed if p.prefix == "U"], problems)
-    repeatables = _unique([p for p in parsed if p.prefix == "R"], problems)
-    for version, undo in undos.items():
-        if version not in ups:
-            problems.append((undo.script, f"undo for version {undo.version} but there is no V{undo.version}__ file"))
+    ups = _unique([p for p in parsed if p[1] == "V"], problems)
+    undos = _unique([p for p in parsed if p[1] == "U"], problems)
+    repeatables = _unique([p for p in parsed if p[1] == "R"], problems)
+    for key, (undo_script_name, _, undo_version, _, _) in undos.items():
+        if key not in ups:
+            problems.append((undo_script_name, f"undo for version {undo_version} but there is no V{undo_version}__ file"))
 
     versioned: list[MigrationFile] = []
-    for version, item in sorted(ups.items(), key=lambda kv: kv[1].version or Version((), "")):
-        sections = split_sections(item.text)
-        undo_file = undos.get(version)
+    for key in sorted(ups, key=lambda k: ups[k][2].parts):  # type: ignore[union-attr]
+        script, _, version, description, text = ups[key]
+        sections = split_sections(text)
+        undo_file = undos.get(key)
         if undo_file is not None and sections.undo is not None:
-            problems.append((item.script, f"has an undo section and an undo file {undo_file.script}: keep one"))
+            problems.append((script, f"has an undo section and an undo file {undo_file[0]}: keep one"))
             continue
         if undo_file is not None:
-            undo_sql, undo_script, undo_line = undo_file.text, undo_file.script, 1
+            undo_sql, undo_script, undo_line = undo_file[4], undo_file[0], 1
         elif sections.undo is not None:
-            undo_sql, undo_script, undo_line = sections.undo, item.script, sections.undo_line or 1
+            undo_sql, undo_script, undo_line = sections.undo, script, sections.undo_line or 1
         else:
             undo_sql, undo_script, undo_line = None, None, 1
-        versioned.append(MigrationFile(
-            path=item.path, script=item.script, kind=MigrationKind.VERSIONED, version=version,
-            description=item.description, up_sql=sections.up, checksum=checksum(sections.up),
-            undo_sql=undo_sql, undo_script=undo_script, undo_line=undo_line,
-            no_transaction=wants_no_transaction(sections.up),
-        ))
+        versioned.append(MigrationFile(script, MigrationKind.VERSIONED, version, description, sections.up,
+                                       checksum(sections.up), undo_sql, undo_script, undo_line,
+                                       wants_no_transaction(sections.up)))
     repeatable = [
-        MigrationFile(
-            path=item.path, script=item.script, kind=MigrationKind.REPEATABLE, version=None,
-            description=item.description, up_sql=item.text, checksum=checksum(item.text),
-            undo_sql=None, undo_script=None, undo_line=1, no_transaction=wants_no_transaction(item.text),
-        )
-        for _, item in sorted(repeatables.items())
+        MigrationFile(script, MigrationKind.REPEATABLE, None, description, text, checksum(text), None, None, 1,
+                      wants_no_transaction(text))
+        for _, (script, _, _, description, text) in sorted(repeatables.items())
     ]
     if problems:
         raise DiscoveryError(sorted(problems))

@@ -36,9 +36,12 @@ class Executor:
     """Runs steps on one connection, reporting through `on_event` and stopping when `should_stop` says so."""
 
     def __init__(self, conn: Conn, store: HistoryStore, *, on_event: ev.EventSink | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> None:
+                 should_stop: Callable[[], bool] | None = None, per_statement: bool = False) -> None:
         self.conn = conn
         self.store = store
+        self.per_statement = per_statement
+        """Send transactional files statement by statement (progress per statement, stop between statements)
+        instead of as one message."""
         self.emit: ev.EventSink = on_event or (lambda event: None)
         self.should_stop = should_stop or (lambda: False)
 
@@ -52,35 +55,109 @@ class Executor:
         """
         for warning in step.warnings:
             self.emit(ev.WarningRaised(warning))
-        self.conn.execute("SELECT set_config('application_name', %s, false)", [f"dbworkbench {_label(step)}"[:63]])
         self.emit(ev.MigrationStarted(step.script, step.version, step.spec.action, len(step.statements),
                                       step.transactional, step.start_at))
         started = time.perf_counter()
-        if step.transactional:
+        if step.transactional and (self.per_statement or step.start_at):
             self._run_transactional(step, started)
+        elif step.transactional:
+            self._run_batched(step)
         else:
+            self.conn.execute(self._set_label(step))
             self._run_autocommit(step, started)
         elapsed = (time.perf_counter() - started) * 1000
         self.emit(ev.MigrationFinished(step.script, step.version, step.spec.action, elapsed))
         return elapsed
 
+    def _set_label(self, step: PreparedStep) -> sql.Composed:
+        """Make what we run visible to a waiting migrator through pg_stat_activity."""
+        return sql.SQL("SELECT set_config('application_name', {}, false)").format(
+            sql.Literal(f"dbworkbench {_label(step)}"[:63]))
+
     def _action(self, step: PreparedStep) -> str:
         return "undone" if step.spec.action in ("undo", "resume-undo") else "applied"
 
     def _run_transactional(self, step: PreparedStep, started: float) -> None:
+        """BEGIN, the statements, then history row, event and COMMIT in one round trip: n + 2 round trips,
+        like psql running the file between BEGIN and COMMIT."""
+        conn = self.conn
         index = 0
+        conn.execute(sql.SQL("BEGIN; ") + self._set_label(step))
         try:
-            with self.conn.transaction():
-                with self.conn.cursor() as cur:
-                    for index, statement in enumerate(step.statements):
-                        self._execute(cur, step, index, statement)
-                elapsed_ms = int((time.perf_counter() - started) * 1000)
-                row = replace(step.row, execution_ms=elapsed_ms, success=True, statements_done=len(step.statements))
-                self.conn.execute(self.store.insert(row))
-                self.conn.execute(self.store.event(self._action(step), version=step.version, script=step.row.script,
-                                                   checksum=step.row.checksum, execution_ms=elapsed_ms))
+            with conn.cursor() as cur:
+                for index, statement in enumerate(step.statements):
+                    self._execute(cur, step, index, statement)
+            elapsed_ms = int((time.perf_counter() - started) * 1000)
+            row = replace(step.row, execution_ms=elapsed_ms, success=True, statements_done=len(step.statements))
+            event = self.store.event(self._action(step), version=step.version, script=step.row.script,
+                                     checksum=step.row.checksum, execution_ms=elapsed_ms)
+            index = len(step.statements) - 1
+            conn.execute(sql.SQL("; ").join([self.store.insert(row), event, sql.SQL("COMMIT")]))
         except psycopg.Error as exc:
+            self._rollback()
             raise self._failed(step, index, exc, "The file's transaction was rolled back: nothing of it was applied.") from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _run_batched(self, step: PreparedStep) -> None:
+        """The whole file in one round trip: BEGIN, the file's own text from its first statement to its last,
+        then the history row and event (timed by the server) and COMMIT."""
+        if self.should_stop():
+            raise MigrationInterruptedError(f"stopped before {step.script}; nothing of it ran.")
+        conn = self.conn
+        first, last = step.statements[0], step.statements[-1]
+        span = step.text.text[first.offset:last.offset + len(last.text)]
+        prefix = (sql.SQL("BEGIN; ") + self._set_label(step)).as_string(conn) + ";\n"
+        row = replace(step.row, success=True, statements_done=len(step.statements))
+        suffix = sql.SQL("; ").join([self.store.insert(row, timed_by_server=True),
+                                    self.store.event(self._action(step), version=step.version, script=step.row.script,
+                                                     checksum=step.row.checksum, timed_by_server=True),
+                                    sql.SQL("COMMIT")]).as_string(conn)
+        separator = "\n" if last.text.rstrip().endswith(";") else ";\n"
+        self.emit(ev.StatementStarted(step.script, 0, len(step.statements), first.line, ev.excerpt(first.text)))
+        try:
+            conn.execute(prefix + span + separator + suffix)  # type: ignore[call-overload]
+        except psycopg.Error as exc:
+            self._rollback()
+            index, offset = self._locate(step, exc, len(prefix))
+            raise self._failed(step, index, exc, "The file's transaction was rolled back: nothing of it was applied.",
+                               offset=offset) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _locate(self, step: PreparedStep, exc: psycopg.Error, prefix_length: int) -> tuple[int, int | None]:
+        """Which statement of a batched file failed, and where inside it (None: at its start).
+
+        The server's error position is relative to the whole message; without one (many runtime errors),
+        the file is replayed statement by statement in a transaction that is always rolled back.
+        """
+        position = exc.diag.statement_position
+        first = step.statements[0]
+        if position:
+            absolute = first.offset + int(position) - 1 - prefix_length
+            if absolute >= first.offset:
+                index = max(i for i, s in enumerate(step.statements) if s.offset <= absolute)
+                statement = step.statements[index]
+                if absolute < statement.offset + len(statement.text):
+                    return index, absolute - statement.offset
+        if self.conn.closed or self.conn.broken:
+            return 0, None
+        try:
+            with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+                for index, statement in enumerate(step.statements):
+                    cur.execute(statement.text, prepare=False)  # type: ignore[call-overload]
+        except psycopg.Error:
+            return index, None
+        return len(step.statements) - 1, None
+
+    def _rollback(self) -> None:
+        if not self.conn.closed and self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                self.conn.execute("ROLLBACK")
+            except psycopg.Error:
+                pass  # the connection is gone; the server rolls the transaction back itself
 
     def _run_autocommit(self, step: PreparedStep, started: float) -> None:
         rank = step.resume_rank
@@ -146,15 +223,22 @@ class Executor:
         cur.execute(statement.text, prepare=False)
         self.emit(ev.StatementExecuted(step.script, index, total, (time.perf_counter() - begun) * 1000))
 
-    def _failed(self, step: PreparedStep, index: int, exc: psycopg.Error, note: str) -> MigrationFailedError:
+    def _failed(self, step: PreparedStep, index: int, exc: psycopg.Error, note: str, *,
+                offset: int | None = -1) -> MigrationFailedError:
+        """Translate a server error into a `MigrationFailedError` at file:line:column, and log the event.
+
+        `offset` is the error's position inside the statement; -1 means "take it from the error" (the
+        statement was sent alone), None means "unknown" (the start of the statement is reported).
+        """
         statement = step.statements[index] if step.statements else Statement("", 0, 1, 1, 0)
         if self.conn.closed or self.conn.broken:
             raise DatabaseConnectionError(f"the connection was lost while running statement {index + 1} of "
                                           f"{step.script}; the server rolls back an open transaction. Reconnect and "
                                           "run `status` to see what is recorded.") from exc
         diag = exc.diag
-        position = int(diag.statement_position) - 1 if diag.statement_position else 0
-        line, column = step.position(statement, position)
+        if offset == -1:
+            offset = int(diag.statement_position) - 1 if diag.statement_position else None
+        line, column = step.position(statement, offset or 0)
         context = f" (context: {diag.context.strip()})" if diag.context and diag.context.strip() else ""
         detail = SqlErrorDetail(
             path=step.script, line=line, column=column, sqlstate=exc.sqlstate,

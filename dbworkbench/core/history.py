@@ -19,6 +19,9 @@ from psycopg import sql
 
 from dbworkbench.core.discovery import MigrationKind
 
+ELAPSED_IN_TRANSACTION = sql.SQL("(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer")
+"""Milliseconds since the current transaction began, as the server measures them."""
+
 HISTORY_COLUMNS = (
     "installed_rank, version, description, kind, script, checksum, installed_by, installed_on, "
     "execution_ms, success, statements_done, statements_total, error"
@@ -159,14 +162,19 @@ class HistoryStore:
             return [HistoryEvent(*r) for r in conn.execute(query + sql.SQL(" WHERE version = %s ORDER BY id"), [version])]
         return [HistoryEvent(*r) for r in conn.execute(query + sql.SQL(" ORDER BY id"))]
 
-    def insert(self, row: NewRow, *, returning: bool = False) -> sql.Composed:
-        """INSERT of a history row, optionally RETURNING its rank."""
+    def insert(self, row: NewRow, *, returning: bool = False, timed_by_server: bool = False) -> sql.Composed:
+        """INSERT of a history row, optionally RETURNING its rank.
+
+        With `timed_by_server`, execution_ms is the time since the transaction began, measured by the server.
+        """
+        duration: sql.Composable = ELAPSED_IN_TRANSACTION if timed_by_server else sql.Literal(row.execution_ms)
         query = sql.SQL(
             "INSERT INTO {} (version, description, kind, script, checksum, up_sql, undo_sql, execution_ms, "
-            "success, statements_done, statements_total) VALUES ({})"
+            "success, statements_done, statements_total) VALUES ({}, {}, {}, {})"
         ).format(self.ident, sql.SQL(", ").join(sql.Literal(v) for v in (
-            row.version, row.description, row.kind.value, row.script, row.checksum, row.up_sql, row.undo_sql,
-            row.execution_ms, row.success, row.statements_done, row.statements_total)))
+            row.version, row.description, row.kind.value, row.script, row.checksum, row.up_sql, row.undo_sql)),
+            duration, sql.SQL(", ").join(sql.Literal(v) for v in (row.success, row.statements_done)),
+            sql.Literal(row.statements_total))
         return query + sql.SQL(" RETURNING installed_rank") if returning else query
 
     def progress(self, rank: int, done: int, *, error: str | None = None) -> sql.Composed:
@@ -182,11 +190,14 @@ class HistoryStore:
             sql.Literal(row.up_sql), sql.Literal(row.undo_sql), sql.Literal(rank))
 
     def event(self, action: str, *, version: str | None, script: str | None, checksum: str | None = None,
-              execution_ms: int | None = None, detail: dict[str, Any] | None = None) -> sql.Composed:
+              execution_ms: int | None = None, detail: dict[str, Any] | None = None,
+              timed_by_server: bool = False) -> sql.Composed:
         """INSERT into the event log."""
-        return sql.SQL("INSERT INTO {} (action, version, script, checksum, execution_ms, detail) VALUES ({})").format(
-            self.events_ident, sql.SQL(", ").join(sql.Literal(v) for v in (
-                action, version, script, checksum, execution_ms, json.dumps(detail or {}))))
+        duration: sql.Composable = ELAPSED_IN_TRANSACTION if timed_by_server else sql.Literal(execution_ms)
+        return sql.SQL("INSERT INTO {} (action, version, script, checksum, execution_ms, detail) "
+                       "VALUES ({}, {}, {})").format(
+            self.events_ident, sql.SQL(", ").join(sql.Literal(v) for v in (action, version, script, checksum)),
+            duration, sql.Literal(json.dumps(detail or {})))
 
     def delete(self, rank: int) -> sql.Composed:
         """DELETE of one row (repair of a failed entry)."""

@@ -10,6 +10,7 @@ the statement. Nothing is rewritten: each statement is a slice of the input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -142,6 +143,19 @@ def _word_or_prefixed_string(text: str, i: int) -> tuple[str, int]:
     return Token.WORD, j
 
 
+_FAST_TOKEN_RE = re.compile(
+    r"(?P<space>[ \t\r\n\f\v]+)"
+    r"|(?P<comment>--[^\n]*)"
+    r"|(?P<word>[A-Za-z_\x80-\U0010FFFF][A-Za-z0-9_$\x80-\U0010FFFF]*)"
+    r"|(?P<number>[0-9][0-9A-Za-z_.]*)"
+    r"|(?P<other>(?:[^'\"$/\-;()A-Za-z0-9_\s\x80-\U0010FFFF]|/(?!\*)|-(?!-))+)"
+)
+"""The common tokens, matched by the regex engine; quotes, dollars and block comments take the slow path."""
+_FAST_KINDS = {"space": Token.SPACE, "comment": Token.COMMENT, "word": Token.WORD, "number": Token.OTHER,
+               "other": Token.OTHER}
+_PREFIXES = frozenset("eEbBxXnNuU")
+
+
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield `(kind, start, end)` for every token of a script, whitespace and comments included.
 
@@ -150,18 +164,19 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
     """
     n = len(text)
     i = 0
+    fast = _FAST_TOKEN_RE.match
     while i < n:
+        match = fast(text, i)
+        if match is not None:
+            j = match.end()
+            kind = _FAST_KINDS[match.lastgroup or "other"]
+            if kind is Token.WORD and j - i == 1 and text[i] in _PREFIXES and j < n and text[j] in "'&":
+                kind, j = _word_or_prefixed_string(text, i)
+            yield kind, i, j
+            i = j
+            continue
         ch = text[i]
-        if ch in " \t\r\n\f\v":
-            j = i + 1
-            while j < n and text[j] in " \t\r\n\f\v":
-                j += 1
-            kind = Token.SPACE
-        elif ch == "-" and text.startswith("--", i):
-            nl = text.find("\n", i)
-            j = n if nl < 0 else nl
-            kind = Token.COMMENT
-        elif ch == "/" and text.startswith("/*", i):
+        if ch == "/":
             j = _skip_block_comment(text, i)
             kind = Token.COMMENT
         elif ch == "'":
@@ -183,13 +198,6 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
                     raise UnterminatedError("dollar-quoted string", i)
                 j = close + len(tag)
                 kind = Token.DOLLAR
-        elif _is_ident_start(ch):
-            kind, j = _word_or_prefixed_string(text, i)
-        elif ch.isdigit():
-            j = i + 1
-            while j < n and (text[j].isalnum() or text[j] in "._"):
-                j += 1
-            kind = Token.OTHER
         else:
             j = i + 1
             kind = {";": Token.SEMICOLON, "(": Token.OPEN, ")": Token.CLOSE}.get(ch, Token.OTHER)

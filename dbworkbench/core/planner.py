@@ -84,16 +84,20 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
             repeat_latest[row.description.lower()] = row
         elif row.version is not None:
             latest[row.version] = row
+    files = migrations.by_version()
+    versions = {key: file.version for key, file in files.items() if file.version is not None}
+    for key in latest:
+        if key not in versions:
+            versions[key] = Version.parse(key)
     baseline_version = Version.parse(baseline.version) if baseline and baseline.version else None
-    applied_versions = [Version.parse(k) for k, r in latest.items()
+    applied_versions = [versions[k] for k, r in latest.items()
                         if r.kind is MigrationKind.VERSIONED or r.kind is MigrationKind.UNDO and not r.success]
     highest = max(applied_versions + ([baseline_version] if baseline_version else []), default=None)
 
     entries: list[Entry] = []
-    files = migrations.by_version()
-    for key in sorted(set(files) | set(latest), key=lambda k: Version.parse(k)):
+    for key in sorted(versions, key=versions.__getitem__):
         file, row = files.get(key), latest.get(key)
-        version = file.version if file else Version.parse(key)
+        version = versions[key]
         state = _versioned_state(file, row, version, highest, baseline_version)
         if row is None and baseline is not None and state is State.BELOW_BASELINE:
             row = baseline

@@ -28,7 +28,9 @@ def normalise(text: str) -> str:
 
 def checksum(text: str) -> str:
     """SHA-256 hex digest of normalised text."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    if "\r" in text or text.startswith("\ufeff"):
+        text = normalise(text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ class ScriptSections:
 
 def split_sections(text: str) -> ScriptSections:
     """Split normalised text into its up part and the optional undo part after `-- @undo`."""
-    match = UNDO_MARKER_RE.search(text)
+    match = UNDO_MARKER_RE.search(text) if "@" in text else None
     if match is None:
         return ScriptSections(text, None, None)
     undo_start = match.end() + 1 if match.end() < len(text) else match.end()
@@ -53,7 +55,7 @@ def split_sections(text: str) -> ScriptSections:
 
 def wants_no_transaction(text: str) -> bool:
     """True when the file carries `-- dbworkbench:no-transaction`."""
-    return NO_TRANSACTION_RE.search(text) is not None
+    return "dbworkbench:" in text and NO_TRANSACTION_RE.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ class Version:
         Raises:
             ValueError: the text is not digits separated by dots or underscores.
         """
+        if text.isdigit():
+            return cls((int(text),), text)
         if not _VERSION_RE.match(text):
             raise ValueError(f"{text!r} is not a version (digits separated by dots)")
         parts = tuple(int(p) for p in re.split(r"[._]", text))

@@ -84,7 +84,8 @@ def test_history_stores_the_sql_that_ran(project: Project, settings_of: Any) -> 
     assert [r[4:] for r in rows] == [(True, 1, 1), (True, 2, 2), (True, 1, 1)]
 
 
-def test_a_failing_statement_leaves_no_trace(any_project: Project, settings_of: Any) -> None:
+@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
+def test_a_failing_statement_leaves_no_trace(any_project: Project, settings_of: Any, per_statement: bool) -> None:
     project = any_project
     project.write("V1__ok.sql", "CREATE TABLE first (x int);\n")
     project.write("V2__broken.sql", """
@@ -97,7 +98,7 @@ def test_a_failing_statement_leaves_no_trace(any_project: Project, settings_of: 
     settings = settings_of(project)
     seen: list[ev.EngineEvent] = []
     with pytest.raises(MigrationFailedError) as caught:
-        api.migrate(settings, on_event=seen.append)
+        api.migrate(settings, on_event=seen.append, per_statement=per_statement)
     failure = caught.value.failure
     assert (failure.path, failure.line, failure.column, failure.sqlstate) == ("sql/V2__broken.sql", 4, 13, "22P02")
     assert "invalid input syntax for type integer" in failure.message
@@ -110,7 +111,9 @@ def test_a_failing_statement_leaves_no_trace(any_project: Project, settings_of: 
     assert any(isinstance(e, ev.MigrationFailed) for e in seen)
 
 
-def test_error_position_in_undo_section_and_with_placeholders(project: Project, settings_of: Any) -> None:
+@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
+def test_error_position_in_undo_section_and_with_placeholders(project: Project, settings_of: Any,
+                                                              per_statement: bool) -> None:
     project.root.joinpath("dbworkbench.toml").write_text(
         project.root.joinpath("dbworkbench.toml").read_text().replace(
             "[environments.test]", "[placeholders]\ntable_name = \"a_rather_long_table_name\"\n\n[environments.test]"))
@@ -124,7 +127,7 @@ def test_error_position_in_undo_section_and_with_placeholders(project: Project, 
     api.migrate(settings)
     assert project.table_exists("a_rather_long_table_name")
     with pytest.raises(MigrationFailedError) as caught:
-        api.down(settings)
+        api.down(settings, per_statement=per_statement)
     failure = caught.value.failure
     assert (failure.line, failure.column, failure.sqlstate) == (4, 52, "42P01")  # at ${table_name}, raw file
     assert project.table_exists("a_rather_long_table_name"), "the undo's transaction was rolled back"
@@ -285,6 +288,30 @@ def test_baseline_and_clean(project: Project, settings_of: Any) -> None:
     assert not project.table_exists("legacy") and not project.table_exists("dbworkbench_history")
     assert project.query("SELECT has_schema_privilege('public', 'public', 'USAGE')") == [(True,)]
     assert [s.version for s in api.migrate(settings).steps] == ["1", "2"]
+
+
+@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
+def test_error_without_server_position_is_located(project: Project, settings_of: Any, per_statement: bool) -> None:
+    project.write("V1__fk.sql", """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent VALUES (1);
+        CREATE TABLE child (parent_id int);
+        INSERT INTO child VALUES (2);
+        ALTER TABLE child ADD FOREIGN KEY (parent_id) REFERENCES parent (id);
+        CREATE TABLE never (x int);
+    """)
+    with pytest.raises(MigrationFailedError) as caught:
+        api.migrate(settings_of(project), per_statement=per_statement)
+    failure = caught.value.failure
+    assert (failure.line, failure.column, failure.sqlstate, failure.statement_index) == (5, 1, "23503", 4)
+    assert failure.detail and "parent_id" in failure.detail
+    assert not project.table_exists("parent") and not project.table_exists("child")
+
+
+def test_server_measures_the_duration_of_a_batched_file(project: Project, settings_of: Any) -> None:
+    project.write("V1__slow.sql", "SELECT pg_sleep(0.3);\nCREATE TABLE t (x int);\n")
+    api.migrate(settings_of(project))
+    assert 300 <= int(project.query("SELECT execution_ms FROM dbworkbench_history")[0][0]) < 5000  # type: ignore[call-overload]
 
 
 def test_timeouts_apply_to_the_migration_session(project: Project, settings_of: Any) -> None:

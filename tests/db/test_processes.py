@@ -35,7 +35,11 @@ def wait_for(project: Project, query: str, timeout: float = 20.0) -> None:
 
 
 RUNNING = ("SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name LIKE 'dbworkbench applying%' "
-           "AND query LIKE '%pg_sleep%' AND state = 'active'")
+           "AND query LIKE '%pg_sleep%' AND state = 'active' AND datname = current_database()")
+
+
+ORPHAN_GONE = ("SELECT count(*) = 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+               "AND application_name LIKE 'dbworkbench%' AND datname = current_database()")
 
 
 def test_second_migrator_waits_then_reports_the_holder(project: Project, settings_of: Any) -> None:
@@ -64,8 +68,7 @@ def test_sigkill_during_a_transactional_file_leaves_nothing(project: Project, se
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
     settings = settings_of(project)
-    wait_for(project, "SELECT count(*) = 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-                      "AND application_name LIKE 'dbworkbench%'")
+    wait_for(project, ORPHAN_GONE)
     assert [e.state for e in api.status(settings).entries] == [State.APPLIED, State.PENDING]
     assert not project.table_exists("half")
     project.write("V2__slow.sql", "CREATE TABLE half (x int);\n")
@@ -85,8 +88,7 @@ def test_sigkill_during_a_non_transactional_file_resumes(project: Project, setti
     wait_for(project, RUNNING)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
-    wait_for(project, "SELECT count(*) = 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-                      "AND application_name LIKE 'dbworkbench%'")
+    wait_for(project, ORPHAN_GONE)
     settings = settings_of(project)
     entry = api.status(settings).entries[1]
     assert entry.state is State.FAILED and entry.row is not None and entry.row.statements_done == 1

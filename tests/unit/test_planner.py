@@ -21,7 +21,7 @@ def mfile(version: str | None, text: str = "", undo: str | None = None, name: st
     parsed = Version.parse(version) if version else None
     script = f"V{version}__{name}.sql" if version else f"R__{name}.sql"
     text = text or f"select {version or name!r};"
-    return MigrationFile(Path(script), script, MigrationKind.VERSIONED if version else MigrationKind.REPEATABLE,
+    return MigrationFile(script, MigrationKind.VERSIONED if version else MigrationKind.REPEATABLE,
                          parsed, name, text, checksum(text), undo, script if undo else None, 1, False)
 
 

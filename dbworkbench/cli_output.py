@@ -26,7 +26,7 @@ SYMBOLS = {
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain aligned text table."""
-    columns = list(zip(headers, *rows))
+    columns = list(zip(headers, *rows, strict=False))
     widths = [max(map(len, column)) for column in columns]
     template = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(template.format(*row).rstrip() for row in (headers, *rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
@@ -228,7 +228,7 @@ def new_migration(settings: Settings, description: str, *, now: datetime | None 
     folder = settings.migrations_dir
     migrations = load_migrations(settings) if folder.is_dir() else None
     existing = [m.version for m in migrations.versioned if m.version] if migrations else []
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
     path = folder / f"V{next_version(existing, timestamp=stamp)}__{slug}.sql"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(f"-- {description}\n\n\n-- @undo\n\n", encoding="utf-8")

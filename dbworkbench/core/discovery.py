@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from dbworkbench.core.scripts import checksum, normalise, split_sections, wants_no_transaction
@@ -20,7 +20,7 @@ from dbworkbench.errors import DiscoveryError
 _NAME_RE = re.compile(r"^(?:(?P<prefix>[VU])(?P<version>.+?)|R)__(?P<desc>.*)\.sql$")
 
 
-class MigrationKind(str, Enum):
+class MigrationKind(StrEnum):
     """What a migration file or history row is."""
 
     VERSIONED = "versioned"

@@ -10,8 +10,8 @@ hint. `dry_run_sql` renders the same work as SQL text without running anything.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -144,12 +144,13 @@ class Executor:
                     return index, absolute - statement.offset
         if self.conn.closed or self.conn.broken:
             return 0, None
+        replayed = 0
         try:
             with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                for index, statement in enumerate(step.statements):
+                for replayed, statement in enumerate(step.statements):  # noqa: B007 (read in the handler)
                     cur.execute(statement.text, prepare=False)  # type: ignore[call-overload]
         except psycopg.Error:
-            return index, None
+            return replayed, None
         return len(step.statements) - 1, None
 
     def _rollback(self) -> None:

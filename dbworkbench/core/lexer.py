@@ -61,6 +61,7 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 
 def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
     """Return the offset just past the closing quote; `i` is just past the opening one."""
+    opened = i - 1
     n = len(text)
     while i < n:
         ch = text[i]
@@ -73,7 +74,7 @@ def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
                 continue
             return i + 1
         i += 1
-    raise UnterminatedError("quoted identifier" if quote == '"' else "string literal", i)
+    raise UnterminatedError("quoted identifier" if quote == '"' else "string literal", opened)
 
 
 def _skip_block_comment(text: str, i: int) -> int:

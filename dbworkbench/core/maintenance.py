@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from dbworkbench.config import Settings
-from dbworkbench.core.api import parse_version, load_migrations
+from dbworkbench.core.api import load_migrations, parse_version
 from dbworkbench.core.discovery import MigrationKind
 from dbworkbench.core.history import HistoryEvent, HistoryRow, NewRow
 from dbworkbench.core.lexer import UnterminatedError, strip_comments_and_space

@@ -9,7 +9,7 @@ matches the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
 from dbworkbench.core.history import HistoryRow
@@ -17,7 +17,7 @@ from dbworkbench.core.versions import Version
 from dbworkbench.errors import ChecksumMismatchError, PlanError
 
 
-class State(str, Enum):
+class State(StrEnum):
     """Status of one migration."""
 
     APPLIED = "applied"

@@ -99,7 +99,7 @@ def _strip_wrapping_transaction(statements: list[Statement], script: str) -> tup
         statements = statements[1:-1]
         heads = heads[1:-1]
         warnings.append(f"{script}: its own BEGIN/COMMIT were skipped; dbworkbench runs each file in one transaction.")
-    for statement, head in zip(statements, heads):
+    for statement, head in zip(statements, heads, strict=False):
         if head[:1] and head[0] in _TX_CONTROL and not (head[0] == "rollback" and head[1:2] == ["to"]):
             raise PlanError(f"{script}:{statement.line}:{statement.column}: {head[0].upper()} inside a migration "
                             "would break its one-transaction guarantee. Remove it, or split the file; "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from dbworkbench.core.scripts import checksum
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ChecksumMismatchError, PlanError
 
-NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
 def mfile(version: str | None, text: str = "", undo: str | None = None, name: str = "m") -> MigrationFile:

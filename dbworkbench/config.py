@@ -261,7 +261,7 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
     env_name = overrides.env or environ.get("DBWORKBENCH_ENV") or data.get("default_env")
     if overrides.url is not None:
         base = (_environment(env_name, environments[env_name], data, source, environ)
-                if env_name in environments else None)
+                if env_name and env_name in environments else None)
         environment = _default_environment(data, source, environ, overrides.url)
         if base is not None:
             environment = Environment(base.name, environment.url, base.protected, base.placeholders,

@@ -117,7 +117,7 @@ class Executor:
         separator = "\n" if last.text.rstrip().endswith(";") else ";\n"
         self.emit(ev.StatementStarted(step.script, 0, len(step.statements), first.line, ev.excerpt(first.text)))
         try:
-            conn.execute(prefix + span + separator + suffix)  # type: ignore[call-overload]
+            conn.execute(prefix + span + separator + suffix)
         except psycopg.Error as exc:
             self._rollback()
             index, offset = self._locate(step, exc, len(prefix))
@@ -148,7 +148,7 @@ class Executor:
         try:
             with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
                 for replayed, statement in enumerate(step.statements):  # noqa: B007 (read in the handler)
-                    cur.execute(statement.text, prepare=False)  # type: ignore[call-overload]
+                    cur.execute(statement.text, prepare=False)
         except psycopg.Error:
             return replayed, None
         return len(step.statements) - 1, None

@@ -153,7 +153,7 @@ class HistoryStore:
         query = sql.SQL("SELECT " + HISTORY_COLUMNS + ", up_sql, undo_sql FROM {} WHERE installed_rank = %s").format(self.ident)
         r = conn.execute(query, [rank]).fetchone()
         assert r is not None, f"history row {rank} vanished"
-        return HistoryRow(r[0], r[1], r[2], MigrationKind(r[3]), *r[4:])  # type: ignore[arg-type]
+        return HistoryRow(r[0], r[1], r[2], MigrationKind(r[3]), *r[4:])
 
     def events(self, conn: psycopg.Connection[Any], version: str | None = None) -> list[HistoryEvent]:
         """The event log, oldest first (optionally of one version)."""

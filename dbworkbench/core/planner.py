@@ -77,13 +77,13 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
     latest: dict[str, HistoryRow] = {}
     repeat_latest: dict[str, HistoryRow] = {}
     baseline: HistoryRow | None = None
-    for row in rows:
-        if row.kind is MigrationKind.BASELINE:
-            baseline = row
-        elif row.kind is MigrationKind.REPEATABLE:
-            repeat_latest[row.description.lower()] = row
-        elif row.version is not None:
-            latest[row.version] = row
+    for history_row in rows:
+        if history_row.kind is MigrationKind.BASELINE:
+            baseline = history_row
+        elif history_row.kind is MigrationKind.REPEATABLE:
+            repeat_latest[history_row.description.lower()] = history_row
+        elif history_row.version is not None:
+            latest[history_row.version] = history_row
     files = migrations.by_version()
     versions = {key: file.version for key, file in files.items() if file.version is not None}
     for key in latest:

@@ -106,15 +106,19 @@ class Executor:
         if self.should_stop():
             raise MigrationInterruptedError(f"stopped before {step.script}; nothing of it ran.")
         conn = self.conn
-        first, last = step.statements[0], step.statements[-1]
-        span = step.text.text[first.offset:last.offset + len(last.text)]
+        if step.statements:
+            first, last = step.statements[0], step.statements[-1]
+            span = step.text.text[first.offset:last.offset + len(last.text)]
+        else:
+            first = last = Statement(";", 0, 1, 1, 0)
+            span = ""
         prefix = (sql.SQL("BEGIN; ") + self._set_label(step)).as_string(conn) + ";\n"
         row = replace(step.row, success=True, statements_done=len(step.statements))
         suffix = sql.SQL("; ").join([self.store.insert(row, timed_by_server=True),
                                     self.store.event(self._action(step), version=step.version, script=step.row.script,
                                                      checksum=step.row.checksum, timed_by_server=True),
                                     sql.SQL("COMMIT")]).as_string(conn)
-        separator = "\n" if last.text.rstrip().endswith(";") else ";\n"
+        separator = "\n" if not span or last.text.rstrip().endswith(";") else ";\n"
         self.emit(ev.StatementStarted(step.script, 0, len(step.statements), first.line, ev.excerpt(first.text)))
         try:
             conn.execute(prefix + span + separator + suffix)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind
 from dbworkbench.core.history import HistoryRow, NewRow
-from dbworkbench.core.lexer import Statement, UnterminatedError, line_col, significant_words, split_statements
+from dbworkbench.core.lexer import Statement, line_col, significant_words
 from dbworkbench.core.planner import State, StepSpec
 from dbworkbench.core.scripts import Substituted, substitute
-from dbworkbench.core.syntax import syntax_error
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.errors import PlanError
 
 _TX_CONTROL = {"begin", "start", "commit", "end", "rollback", "abort"}
@@ -56,10 +56,10 @@ class PreparedStep:
 
 def autocommit_reason(statement: Statement, server_major: int) -> str | None:
     """Why a statement cannot run inside a transaction block, or None."""
-    words = significant_words(statement.text, 40)
-    head = words[:4]
+    head = significant_words(statement.text, 4)
     if not head:
         return None
+    words = significant_words(statement.text, 40) if head[:2] == ["alter", "table"] else head
     first = head[0]
     if first == "create" and "index" in head[:3] and "concurrently" in words[:4]:
         return "CREATE INDEX CONCURRENTLY"
@@ -138,17 +138,12 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         raise PlanError(f"{display}: placeholder(s) {names} have no value in environment placeholders.",
                         title="undefined placeholder") from exc
     try:
-        statements = split_statements(substituted.text)
-    except UnterminatedError as exc:
+        statements = parse_statements(substituted.text)
+    except SqlSyntaxError as exc:
         line, col = line_col(text, substituted.original_offset(exc.offset))
-        raise PlanError(f"{display}:{line + line_base - 1}:{col}: {exc} — the file ends inside it.",
+        raise PlanError(f"{display}:{line + line_base - 1}:{col}: {exc.message}. Nothing was run.",
                         title="SQL syntax error") from exc
     statements, warnings = _strip_wrapping_transaction(statements, display)
-    problem = syntax_error(substituted.text)
-    if problem is not None:
-        offset, message = problem
-        line, col = line_col(text, substituted.original_offset(offset))
-        raise PlanError(f"{display}:{line + line_base - 1}:{col}: {message}. Nothing was run.", title="SQL syntax error")
     reasons = [r for r in (autocommit_reason(s, server_major) for s in statements) if r]
     forced = file is not None and file.no_transaction and not undo
     used = _enum_value_used_later(statements) if server_major >= 12 else None

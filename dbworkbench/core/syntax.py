@@ -1,21 +1,58 @@
-"""Syntax checking before anything touches the database, with PostgreSQL's own parser (libpg_query via pglast).
+"""Statements as PostgreSQL's own parser sees them (libpg_query via pglast), checked before anything runs.
 
-pglast bundles the PostgreSQL 18 grammar, so what it rejects no server accepts. It is imported only
-when a file is about to run, never for `status`.
+pglast bundles the PostgreSQL 18 grammar: one call both rejects what no server accepts (with the error's
+position) and gives exact statement boundaries, `BEGIN ATOMIC ... END` bodies included. It is imported only
+when files are about to run, never for `status`.
 """
 
 from __future__ import annotations
 
+from dbworkbench.core.lexer import Statement, Token, tokens
 
-def syntax_error(text: str) -> tuple[int, str] | None:
-    """The character offset (pglast converts libpg_query's byte offsets) and message of the first
-    syntax error in `text`, or None."""
+_TRIVIA = (Token.SPACE, Token.COMMENT)
+
+
+class SqlSyntaxError(ValueError):
+    """The text does not parse; `offset` is a character offset into it."""
+
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+def _first_token(text: str, start: int, stop: int) -> int:
+    """Offset of the first token that is not whitespace or a comment in text[start:stop]."""
+    for kind, i, _ in tokens(text[start:stop]):
+        if kind not in _TRIVIA:
+            return start + i
+    return start
+
+
+def parse_statements(text: str) -> list[Statement]:
+    """Split `text` into statements with the server's grammar, each from its first token (comments before it
+    are skipped) to its end, semicolon included when there is one.
+
+    Raises:
+        SqlSyntaxError: the text does not parse.
+    """
     from pglast import parser
 
     try:
-        parser.parse_sql_json(text)
+        slices = parser.split(text, with_parser=True, only_slices=True)
     except parser.ParseError as exc:
         message = str(exc.args[0]) if exc.args else "syntax error"
         location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        return location, message
-    return None
+        raise SqlSyntaxError(location, message) from exc
+    statements: list[Statement] = []
+    line, line_start, counted_to = 1, 0, 0
+    for piece in slices:
+        start = _first_token(text, piece.start, piece.stop)
+        stop = piece.stop + 1 if text[piece.stop:piece.stop + 1] == ";" else piece.stop
+        newlines = text.count("\n", counted_to, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted_to, start) + 1
+        counted_to = start
+        statements.append(Statement(text[start:stop], start, line, start - line_start + 1, len(statements)))
+    return statements

@@ -314,6 +314,23 @@ def test_server_measures_the_duration_of_a_batched_file(project: Project, settin
     assert 300 <= int(project.query("SELECT execution_ms FROM dbworkbench_history")[0][0]) < 5000  # type: ignore[call-overload]
 
 
+@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
+def test_comment_only_file_and_sql_standard_function_body(project: Project, settings_of: Any,
+                                                          per_statement: bool) -> None:
+    project.write("V1__placeholder.sql", "-- intentionally empty: kept for numbering\n")
+    project.write("V2__atomic.sql", """
+        CREATE FUNCTION add_one(x int) RETURNS int LANGUAGE sql
+        BEGIN ATOMIC
+            SELECT x + 1;
+        END;
+        CREATE TABLE after_function (y int DEFAULT 1);
+    """)
+    report = api.migrate(settings_of(project), per_statement=per_statement)
+    assert [s.version for s in report.steps] == ["1", "2"]
+    assert project.query("SELECT add_one(41)") == [(42,)] and project.table_exists("after_function")
+    assert project.query("SELECT statements_total FROM dbworkbench_history ORDER BY installed_rank") == [(0,), (2,)]
+
+
 def test_timeouts_apply_to_the_migration_session(project: Project, settings_of: Any) -> None:
     config = project.root / "dbworkbench.toml"
     config.write_text(config.read_text().replace(f'url = "{project.conninfo}"\n',

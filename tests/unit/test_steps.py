@@ -61,7 +61,7 @@ def test_transaction_mode_and_warnings() -> None:
 
 @pytest.mark.parametrize(("text", "fragment"), [
     ("select ${missing};", "${missing}"),
-    ("select 1;\nselect 'unterminated;\n", "sql/V1__x.sql:2:8: unterminated string literal"),
+    ("select 1;\nselect 'unterminated;\n", "sql/V1__x.sql:2:8: unterminated quoted string"),
     ("select 1;\nselec 2;\n", "sql/V1__x.sql:2:1: syntax error"),
     ("create table a (x int);\nrollback;\n", "ROLLBACK inside a migration"),
 ])

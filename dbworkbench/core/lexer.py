@@ -248,23 +248,15 @@ def split_statements(text: str) -> list[Statement]:
     Raises:
         UnterminatedError: the script ends inside a quote or comment.
     """
-    statements: list[Statement] = []
+    spans: list[tuple[int, int]] = []
     start: int | None = None
     last_end = 0
     paren_depth = 0
     body = _RoutineBodyTracker()
-    line, line_start, counted_to = 1, 0, 0
 
     def close(end: int) -> None:
-        nonlocal line, line_start, counted_to
-        if start is None:
-            return
-        newlines = text.count("\n", counted_to, start)
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", counted_to, start) + 1
-        counted_to = start
-        statements.append(Statement(text[start:end], start, line, start - line_start + 1, len(statements)))
+        if start is not None:
+            spans.append((start, end))
 
     for kind, i, j in tokens(text):
         if kind in _TRIVIA:
@@ -284,6 +276,20 @@ def split_statements(text: str) -> list[Statement]:
             paren_depth -= 1
     if start is not None:
         close(last_end)
+    return statements_at(text, spans)
+
+
+def statements_at(text: str, spans: list[tuple[int, int]]) -> list[Statement]:
+    """Statements for (start, end) spans in increasing order; lines and columns counted in one pass."""
+    statements: list[Statement] = []
+    line, line_start, counted_to = 1, 0, 0
+    for start, end in spans:
+        newlines = text.count("\n", counted_to, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted_to, start) + 1
+        counted_to = start
+        statements.append(Statement(text[start:end], start, line, start - line_start + 1, len(statements)))
     return statements
 
 

@@ -7,7 +7,7 @@ when files are about to run, never for `status`.
 
 from __future__ import annotations
 
-from dbworkbench.core.lexer import Statement, Token, tokens
+from dbworkbench.core.lexer import Statement, Token, statements_at, tokens
 
 _TRIVIA = (Token.SPACE, Token.COMMENT)
 
@@ -44,15 +44,6 @@ def parse_statements(text: str) -> list[Statement]:
         message = str(exc.args[0]) if exc.args else "syntax error"
         location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         raise SqlSyntaxError(location, message) from exc
-    statements: list[Statement] = []
-    line, line_start, counted_to = 1, 0, 0
-    for piece in slices:
-        start = _first_token(text, piece.start, piece.stop)
-        stop = piece.stop + 1 if text[piece.stop:piece.stop + 1] == ";" else piece.stop
-        newlines = text.count("\n", counted_to, start)
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", counted_to, start) + 1
-        counted_to = start
-        statements.append(Statement(text[start:stop], start, line, start - line_start + 1, len(statements)))
-    return statements
+    spans = [(_first_token(text, piece.start, piece.stop),
+              piece.stop + 1 if text[piece.stop:piece.stop + 1] == ";" else piece.stop) for piece in slices]
+    return statements_at(text, spans)

@@ -102,3 +102,16 @@ def test_sigkill_during_a_non_transactional_file_resumes(project: Project, setti
     assert {r[0] for r in project.query("SELECT indexname FROM pg_indexes WHERE tablename = 't'")} == {"t_a", "t_b"}
     assert project.query("SELECT count(*) FROM dbworkbench_history WHERE version = '2'") == [(1,)]
     assert api.validate(settings).ok
+
+
+def test_ctrl_c_rolls_back_the_running_file_and_exits_130(project: Project, settings_of: Any) -> None:
+    project.write("V1__ok.sql", "CREATE TABLE ok (x int);\n")
+    project.write("V2__slow.sql", "CREATE TABLE half (x int);\nSELECT pg_sleep(30);\n")
+    victim = start_cli(project, "migrate")
+    wait_for(project, RUNNING)
+    victim.send_signal(signal.SIGINT)
+    _, err = victim.communicate(timeout=15)
+    assert victim.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not project.table_exists("half")
+    assert [e.state for e in api.status(settings_of(project)).entries] == [State.APPLIED, State.PENDING]

@@ -7,12 +7,12 @@ report progress through `on_event`, ask for confirmation through `confirm`, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
+from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.discovery import MigrationSet, discover
 from dbworkbench.core.executor import Executor, dry_run_sql
 from dbworkbench.core.history import HistoryEvent
@@ -22,7 +22,6 @@ from dbworkbench.core.steps import PreparedStep, prepare
 from dbworkbench.core.versions import Version, next_version
 from dbworkbench.errors import ConfigError, PlanError
 
-StopCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,7 @@ def _prepare_all(session: Session, specs: list[StepSpec]) -> list[PreparedStep]:
 
 
 def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run: bool, confirm: Confirm | None,
-         on_event: ev.EventSink | None, should_stop: StopCheck | None, per_statement: bool) -> ApplyReport:
+         on_event: ev.EventSink | None, cancel: CancelToken | None, per_statement: bool) -> ApplyReport:
     rendered = "\n\n".join(filter(None, [session.history_ddl(),
                                          *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))
     if dry_run:
@@ -107,12 +106,18 @@ def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run
         require_confirmation(session.settings, confirm, ConfirmRequest(
             session.settings.environment.name, action, tuple(p.script for p in prepared), rendered))
     session.ensure_history()
-    executor = Executor(session.conn, session.store, on_event=on_event, should_stop=should_stop,
-                        per_statement=per_statement)
+    executor = Executor(session.conn, session.store, on_event=on_event,
+                        should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement)
     results = []
-    for step in prepared:
-        elapsed = executor.run(step)
-        results.append(StepResult(step.script, step.version, step.spec.action, elapsed))
+    if cancel is not None:
+        cancel.attach(session.conn)
+    try:
+        for step in prepared:
+            elapsed = executor.run(step)
+            results.append(StepResult(step.script, step.version, step.spec.action, elapsed))
+    finally:
+        if cancel is not None:
+            cancel.attach(None)
     return ApplyReport(tuple(results))
 
 
@@ -127,7 +132,7 @@ def parse_version(text: str | None) -> Version | None:
 
 def migrate(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
             confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-            should_stop: StopCheck | None = None, per_statement: bool = False) -> ApplyReport:
+            cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
     """Apply pending migrations (all, up to `target`, or the first `steps`).
 
     A transactional file goes to the server as one message with its history row (one round trip), unless
@@ -144,12 +149,12 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
         specs = plan_forward(entries, target=parse_version(target), steps=steps,
                              out_of_order=settings.out_of_order)
         return _run(session, _prepare_all(session, specs), action="migrate", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
+                    on_event=on_event, cancel=cancel, per_statement=per_statement)
 
 
 def down(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
          confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-         should_stop: StopCheck | None = None, per_statement: bool = False) -> ApplyReport:
+         cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
     """Undo applied migrations, highest version first (one by default).
 
     Raises:
@@ -160,11 +165,11 @@ def down(settings: Settings, *, target: str | None = None, steps: int | None = N
         entries = fold(migrations, session.rows())
         specs = plan_backward(entries, target=parse_version(target), steps=steps)
         return _run(session, _prepare_all(session, specs), action="down", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
+                    on_event=on_event, cancel=cancel, per_statement=per_statement)
 
 
 def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
-         on_event: ev.EventSink | None = None, should_stop: StopCheck | None = None,
+         on_event: ev.EventSink | None = None, cancel: CancelToken | None = None,
          per_statement: bool = False) -> ApplyReport:
     """Undo the highest applied migration and apply it again, under one lock."""
     migrations = load_migrations(settings)
@@ -178,7 +183,7 @@ def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None =
                            undo_spec.entry.kind, undo_spec.entry.script, State.PENDING, undo_spec.entry.file, None)
         again = _prepare_all(session, [StepSpec("apply", redo_entry)])
         return _run(session, undo + again, action="redo", dry_run=dry_run, confirm=confirm,
-                    on_event=on_event, should_stop=should_stop, per_statement=per_statement)
+                    on_event=on_event, cancel=cancel, per_statement=per_statement)
 
 
 @dataclass(frozen=True, slots=True)

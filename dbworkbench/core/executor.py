@@ -95,6 +95,9 @@ class Executor:
             conn.execute(sql.SQL("; ").join([self.store.insert(row), event, sql.SQL("COMMIT")]))
         except psycopg.Error as exc:
             self._rollback()
+            if self.should_stop():
+                raise MigrationInterruptedError(f"cancelled at statement {index + 1} of {step.script}; its "
+                                                "transaction was rolled back.") from exc
             raise self._failed(step, index, exc, "The file's transaction was rolled back: nothing of it was applied.") from exc
         except BaseException:
             self._rollback()
@@ -124,6 +127,9 @@ class Executor:
             conn.execute(prefix + span + separator + suffix)
         except psycopg.Error as exc:
             self._rollback()
+            if self.should_stop():
+                raise MigrationInterruptedError(f"cancelled while running {step.script}; its transaction was "
+                                                "rolled back.") from exc
             index, offset = self._locate(step, exc, len(prefix))
             raise self._failed(step, index, exc, "The file's transaction was rolled back: nothing of it was applied.",
                                offset=offset) from exc
@@ -185,6 +191,10 @@ class Executor:
                         self._execute(cur, step, index, statement)
                     self.conn.execute(self.store.progress(rank, index + 1))
         except psycopg.Error as exc:
+            if self.should_stop():
+                self.conn.execute(self.store.progress(rank, index, error="cancelled"))
+                raise MigrationInterruptedError(f"cancelled at statement {index + 1} of {step.script}; statements "
+                                                f"1-{index} are recorded and `migrate` resumes.") from exc
             failure = self._failed(step, index, exc, f"Statements 1-{index} are applied and recorded (history rank "
                                    f"{rank}); fix the file and run `migrate` to resume at statement {index + 1}, "
                                    "or `repair` to forget the unfinished run.")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from dbworkbench.core import api, maintenance
 from dbworkbench.core import events as ev
+from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.planner import State
-from dbworkbench.errors import ChecksumMismatchError, MigrationFailedError, PlanError, ProtectedEnvironmentError
+from dbworkbench.errors import (
+    ChecksumMismatchError,
+    MigrationFailedError,
+    MigrationInterruptedError,
+    PlanError,
+    ProtectedEnvironmentError,
+)
 from tests.conftest import Project
 
 SCHEMA_QUERY = """
@@ -329,6 +338,38 @@ def test_comment_only_file_and_sql_standard_function_body(project: Project, sett
     assert [s.version for s in report.steps] == ["1", "2"]
     assert project.query("SELECT add_one(41)") == [(42,)] and project.table_exists("after_function")
     assert project.query("SELECT statements_total FROM dbworkbench_history ORDER BY installed_rank") == [(0,), (2,)]
+
+
+@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
+def test_cancel_stops_the_server_statement_and_rolls_back(project: Project, settings_of: Any,
+                                                          per_statement: bool) -> None:
+    project.write("V1__ok.sql", "CREATE TABLE ok (x int);\n")
+    project.write("V2__slow.sql", "CREATE TABLE half (x int);\nSELECT pg_sleep(30);\nCREATE TABLE never (x int);\n")
+    token = CancelToken()
+    started = threading.Event()
+
+    def on_event(event: ev.EngineEvent) -> None:
+        if isinstance(event, ev.MigrationStarted) and event.script.endswith("V2__slow.sql"):
+            started.set()
+
+    def cancel_when_running() -> None:
+        started.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not project.query(
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+                "AND state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()")[0][0]:
+            time.sleep(0.02)
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_when_running)
+    canceller.start()
+    begun = time.monotonic()
+    with pytest.raises(MigrationInterruptedError, match="rolled back"):
+        api.migrate(settings_of(project), on_event=on_event, cancel=token, per_statement=per_statement)
+    canceller.join()
+    assert time.monotonic() - begun < 15, "the server statement was cancelled, not waited for"
+    assert project.table_exists("ok") and not project.table_exists("half")
+    assert project.query("SELECT count(*) FROM dbworkbench_history_events WHERE action = 'failed'") == [(0,)]
 
 
 def test_timeouts_apply_to_the_migration_session(project: Project, settings_of: Any) -> None:

@@ -147,16 +147,19 @@ class ShowReport:
 
 
 def show(settings: Settings, version: str) -> ShowReport:
-    """Explain one version: stored up/undo SQL, and a unified diff against the file when they differ.
+    """Explain one version (or repeatable, by name): stored up/undo SQL, and a unified diff against the file
+    when they differ.
 
     Raises:
-        PlanError: no such version in files or history.
+        PlanError: no such version or repeatable in files or history.
     """
-    parsed = parse_version(version)
     migrations = load_migrations(settings)
     with open_session(settings, write=False, purpose="show") as session:
         entries = fold(migrations, session.rows())
-        entry = next((e for e in entries if e.version is not None and e.version == parsed), None)
+        entry = next((e for e in entries if e.version is None and e.key.lower() == version.lower()), None)
+        if entry is None:
+            parsed = parse_version(version)
+            entry = next((e for e in entries if e.version is not None and e.version == parsed), None)
         if entry is None:
             raise PlanError(f"no migration has version {version}, in the files or in history.")
         row = session.store.row(session.conn, entry.row.rank) if entry.row is not None else None

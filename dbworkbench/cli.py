@@ -1,5 +1,7 @@
 """The command-line front end: argparse sub-commands mapped one to one onto the engine's API.
 
+`ui` (and no command at all) opens the Textual workbench; Textual is imported only then.
+
 Results go to stdout, progress and errors to stderr. Every `DbWorkbenchError` becomes a one-paragraph
 message and its exit code; nothing prints a traceback unless DBWORKBENCH_DEBUG=1.
 """
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version")
     p = add("server", "manage the project's embedded PostgreSQL", json=True)
     p.add_argument("action", choices=["status", "start", "stop"])
+    add("ui", "open the workbench (also what `dbworkbench` with no command does)")
     return parser
 
 
@@ -89,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["status", *(argv or [])])
+        args = parser.parse_args(["ui", *(argv or [])])
     try:
         from dbworkbench import commands
 

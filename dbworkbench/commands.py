@@ -117,3 +117,11 @@ def cmd_server(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _emit(f"not running · data {status.data_dir}" + ("" if status.version else " (not created yet)"))
     return int(ExitCode.OK)
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.core.facade import Engine
+    from dbworkbench.tui.app import run_workbench
+
+    run_workbench(Engine(settings), keymap=settings.keys)
+    return int(ExitCode.OK)

@@ -15,13 +15,12 @@ from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.discovery import MigrationSet, discover
 from dbworkbench.core.executor import Executor, dry_run_sql
-from dbworkbench.core.history import HistoryEvent
+from dbworkbench.core.history import HistoryEvent, HistoryRow
 from dbworkbench.core.planner import Entry, State, StepSpec, fold, plan_backward, plan_forward
 from dbworkbench.core.session import Confirm, ConfirmRequest, Session, open_session, require_confirmation
 from dbworkbench.core.steps import PreparedStep, prepare
 from dbworkbench.core.versions import Version, next_version
 from dbworkbench.errors import ConfigError, PlanError
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +32,8 @@ class StatusReport:
     server_version: str
     history_table: str
     entries: tuple[Entry, ...]
+    rows: tuple[HistoryRow, ...] = ()
+    """Every history row in rank order (no SQL text)."""
 
     @property
     def current_version(self) -> str | None:
@@ -78,9 +79,9 @@ def status(settings: Settings) -> StatusReport:
     """State of every migration on the environment; reads files and history, parses no SQL."""
     migrations = load_migrations(settings)
     with open_session(settings, write=False, purpose="status") as session:
-        entries = fold(migrations, session.rows())
+        rows = session.rows()
         return StatusReport(settings.environment.name, session.target.label, session.server_version,
-                            session.store.qualified_name, tuple(entries))
+                            session.store.qualified_name, tuple(fold(migrations, rows)), tuple(rows))
 
 
 def _prepare_all(session: Session, specs: list[StepSpec]) -> list[PreparedStep]:

@@ -63,7 +63,7 @@ def _groups(conn: psycopg.Connection[Any], schema: str, hidden: frozenset[str]) 
         "OR (t.typnamespace = n.oid AND t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')), "
         "(SELECT count(*) FROM pg_proc p WHERE p.pronamespace = n.oid AND NOT EXISTS (SELECT 1 FROM pg_depend d "
         "WHERE d.objid = p.oid AND d.deptype = 'e')) FROM pg_namespace n WHERE n.nspname = %s", [schema]).fetchone() or (0, 0)
-    found = [(key, label, count) for (key, label, _), count in zip(GROUPS, counts)]
+    found = [(key, label, count) for (key, label, _), count in zip(GROUPS, counts, strict=False)]
     found += [("types", "Types", extra[0]), ("functions", "Functions", extra[1])]
     return [CatalogNode("group", schema, key, f"{label} ({count})", group=key, expandable=True)
             for key, label, count in found if count]

@@ -197,3 +197,29 @@ def plan_backward(entries: list[Entry], *, target: Version | None = None, steps:
     else:
         chosen = applied[: steps if steps is not None else 1]
     return [StepSpec("undo", e) for e in chosen]
+
+
+def row_states(entries: list[Entry], rows: list[HistoryRow]) -> list[tuple[HistoryRow, str]]:
+    """Every history row with what it means now, newest first: the current row of a migration takes its
+    entry's state; an apply later undone is "undone"; an undo row is "undo"; an older repeatable run is
+    "superseded"."""
+    current = {e.row.rank: e for e in entries if e.row is not None}
+    undone_before: dict[str, int] = {}
+    for row in rows:
+        if row.kind is MigrationKind.UNDO and row.success and row.version is not None:
+            undone_before[row.version] = row.rank
+    described: list[tuple[HistoryRow, str]] = []
+    for row in reversed(rows):
+        if row.kind is MigrationKind.UNDO:
+            label = "undo" if row.success else State.UNDO_FAILED.value
+        elif row.rank in current:
+            state = current[row.rank].state
+            label = "baseline" if row.kind is MigrationKind.BASELINE else state.value
+        elif row.kind is MigrationKind.REPEATABLE:
+            label = "superseded"
+        elif row.version is not None and undone_before.get(row.version, -1) > row.rank:
+            label = "undone"
+        else:
+            label = "superseded"
+        described.append((row, label))
+    return described

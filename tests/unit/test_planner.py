@@ -9,7 +9,7 @@ import pytest
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
 from dbworkbench.core.history import HistoryRow
-from dbworkbench.core.planner import State, fold, plan_backward, plan_forward
+from dbworkbench.core.planner import State, fold, plan_backward, plan_forward, row_states
 from dbworkbench.core.scripts import checksum
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ChecksumMismatchError, PlanError
@@ -105,3 +105,11 @@ def test_plan_backward_goes_highest_first() -> None:
     assert [s.entry.key for s in plan_backward(entries, target=Version.parse("1"))] == ["3", "2"]
     with pytest.raises(PlanError, match="nothing is applied"):
         plan_backward(fold(migrations(*files), []))
+
+
+def test_row_states_tell_the_story_newest_first() -> None:
+    v1, v2, r = mfile("1"), mfile("2"), mfile(None, name="view")
+    rows = [row(1, v1), row(2, v2), row(3, r, text="old view"), row(4, v2, kind=MigrationKind.UNDO), row(5, r)]
+    entries = fold(migrations(v1, v2, r), rows)
+    described = [(h.rank, label) for h, label in row_states(entries, rows)]
+    assert described == [(5, "applied"), (4, "undo"), (3, "superseded"), (2, "undone"), (1, "applied")]

@@ -1,0 +1,95 @@
+"""Messages the workbench's thread workers post: facts in the past tense."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from dbworkbench.core import events as ev
+from dbworkbench.core.api import ApplyReport, StatusReport, ValidationReport
+from dbworkbench.core.catalog import CatalogNode
+from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.errors import DbWorkbenchError
+
+
+class StatusLoaded(Message):
+    """The migrations' states were read."""
+
+    def __init__(self, report: StatusReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class DetailLoaded(Message):
+    """One migration's stored SQL, file, diff and events were read."""
+
+    def __init__(self, key: str, report: ShowReport) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
+
+
+class PlanReady(Message):
+    """The exact SQL an action would run, for the confirmation modal."""
+
+    def __init__(self, action: str, target: str | None, report: ApplyReport) -> None:
+        super().__init__()
+        self.action = action
+        self.target = target
+        self.report = report
+
+
+class EngineEventReceived(Message):
+    """Progress from a running action; statement events collapse when they come in bursts."""
+
+    def __init__(self, event: ev.EngineEvent) -> None:
+        super().__init__()
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EngineEventReceived) and isinstance(
+            message.event, (ev.StatementStarted, ev.StatementExecuted)) and isinstance(
+            self.event, (ev.StatementStarted, ev.StatementExecuted))
+
+
+class ActionFinished(Message):
+    """An action ran to completion."""
+
+    def __init__(self, action: str, report: ApplyReport) -> None:
+        super().__init__()
+        self.action = action
+        self.report = report
+
+
+class ValidationFinished(Message):
+    """`validate` finished."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class OperationFailed(Message):
+    """An engine call raised a DbWorkbenchError."""
+
+    def __init__(self, error: DbWorkbenchError, *, operation: str) -> None:
+        super().__init__()
+        self.error = error
+        self.operation = operation
+
+
+class CatalogLoaded(Message):
+    """Children of a schema-tree node were read."""
+
+    def __init__(self, node: CatalogNode | None, children: list[CatalogNode]) -> None:
+        super().__init__()
+        self.node = node
+        self.children = children
+
+
+class DefinitionLoaded(Message):
+    """A schema object's DDL was read."""
+
+    def __init__(self, node: CatalogNode, ddl: str) -> None:
+        super().__init__()
+        self.node = node
+        self.ddl = ddl

@@ -1,0 +1,49 @@
+"""PendingList: files not yet applied, in the order they will run, with badges."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from dbworkbench.core.planner import Entry, State
+
+PENDING_STATES = (State.FAILED, State.PENDING, State.OUT_OF_ORDER, State.OUTDATED)
+"""States listed in the pending pane, in plan order (an unfinished file is resumed first)."""
+
+
+class PendingList(DataTable[str | Text]):
+    """The pending pane: version, description, badges (undo, no transaction, repeatable), lint."""
+
+    class RowChosen(Message):
+        """The cursor moved to a pending file."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        for label, width in (("version", 9), ("description", 30), ("badges", 24), ("lint", 6)):
+            self.add_column(label, width=width)
+
+    def set_entries(self, entries: tuple[Entry, ...]) -> list[str]:
+        """Show the pending entries; returns their keys in run order."""
+        pending = [e for e in entries if e.state in PENDING_STATES and e.file is not None]
+        pending.sort(key=lambda e: 0 if e.state is State.FAILED else 1)
+        self.clear()
+        for entry in pending:
+            assert entry.file is not None
+            badges = " ".join(b for b, on in (
+                ("↶undo", entry.file.undo_sql is not None), ("⚡no-tx", entry.file.no_transaction),
+                ("↻repeatable", entry.version is None), ("⟳resume", entry.state is State.FAILED),
+                ("↯late", entry.state is State.OUT_OF_ORDER)) if on)
+            self.add_row(entry.version.text if entry.version else "R", entry.description, badges, "—", key=entry.key)
+        return [e.key for e in pending]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(self.RowChosen(event.row_key.value))

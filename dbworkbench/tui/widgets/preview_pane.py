@@ -1,0 +1,87 @@
+"""PreviewPane: tabs for the selected migration (SQL, Undo, Diff, Info, Lint) or schema object (DDL)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
+
+from dbworkbench.core.catalog import CatalogNode
+from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.tui.widgets.sql_view import SqlView
+
+
+class PreviewPane(Vertical):
+    """The right-hand pane."""
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="preview-tabs"):
+            with TabPane("SQL", id="tab-sql"):
+                yield SqlView(id="sql-view")
+            with TabPane("Undo", id="tab-undo"):
+                yield SqlView(id="undo-view")
+            with TabPane("Diff", id="tab-diff"), VerticalScroll():
+                yield Static(id="diff-view")
+            with TabPane("Info", id="tab-info"), VerticalScroll():
+                yield Static(id="info-view")
+            with TabPane("Lint", id="tab-lint"):
+                yield Static("The linter is not built yet (issue 5): findings will appear here.", id="lint-view")
+
+    @property
+    def current_sql(self) -> str:
+        """The SQL shown in the SQL tab (for copying)."""
+        return self._sql
+
+    _sql = ""
+
+    def show_migration(self, report: ShowReport) -> None:
+        """Fill every tab for one migration."""
+        entry, row = report.entry, report.row
+        up = row.up_sql if row is not None and row.up_sql is not None and not report.diff else report.file_sql
+        self._sql = up or ""
+        self.query_one("#sql-view", SqlView).show_sql(self._sql or "-- no SQL (baseline)")
+        undo = row.undo_sql if row is not None and row.undo_sql else (entry.file.undo_sql if entry.file else None)
+        undo_line = entry.file.undo_line if entry.file is not None and not (row and row.undo_sql) else 1
+        self.query_one("#undo-view", SqlView).show_sql(
+            undo or "-- no undo: no U file, no -- @undo section, none stored in history", first_line=undo_line)
+        self.query_one("#diff-view", Static).update(self._diff(report))
+        self.query_one("#info-view", Static).update(self._info(report))
+
+    def _diff(self, report: ShowReport) -> Text:
+        if not report.diff:
+            return Text("No difference: the file matches what was applied." if report.row else
+                        "Not applied yet: nothing to compare.")
+        variables = self.app.theme_variables
+        text = Text(f"The file differs from what was applied ({report.change_kind}).\n\n")
+        for line in report.diff:
+            style = variables.get("diff-added", "") if line.startswith("+") and not line.startswith("+++") else \
+                variables.get("diff-removed", "") if line.startswith("-") and not line.startswith("---") else ""
+            text.append(line + "\n", style=style)
+        return text
+
+    def _info(self, report: ShowReport) -> Text:
+        entry, row = report.entry, report.row
+        lines = [f"{entry.script}", f"version {entry.version or 'R'} · {entry.kind.value} · state {entry.state.value}"]
+        if entry.file is not None:
+            lines.append(f"file checksum {entry.file.checksum[:16]} · "
+                         f"{'no transaction' if entry.file.no_transaction else 'one transaction'}")
+        if row is not None:
+            lines += [f"history rank {row.rank} · {row.kind.value} · by {row.installed_by} at "
+                      f"{row.installed_on:%Y-%m-%d %H:%M:%S} · {row.execution_ms} ms",
+                      f"applied checksum {(row.checksum or '-')[:16]} · statements {row.statements_done}/"
+                      f"{row.statements_total}" + (f" · error: {row.error}" if row.error else "")]
+        if report.events:
+            lines += ["", "events:"] + [f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.action:<9} by {e.by}"
+                                        + (f"  {e.detail}" if e.detail else "") for e in report.events]
+        return Text("\n".join(lines))
+
+    def show_object(self, node: CatalogNode, ddl: str) -> None:
+        """Show a schema object's definition in the SQL tab."""
+        self._sql = ddl
+        self.query_one("#sql-view", SqlView).show_sql(ddl)
+        self.query_one(TabbedContent).active = "tab-sql"
+
+    def show_tab(self, tab: str) -> None:
+        """Bring a tab forward (sql, undo, diff, info, lint)."""
+        self.query_one(TabbedContent).active = f"tab-{tab}"

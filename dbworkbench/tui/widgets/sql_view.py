@@ -1,0 +1,50 @@
+"""SqlView: SQL with Pygments' PostgreSQL highlighting, line numbers and a mark where each statement starts."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widgets import Static
+
+from dbworkbench.core.lexer import UnterminatedError, split_statements
+
+
+def statement_lines(sql: str) -> set[int]:
+    """1-based lines where a statement starts (none if the text does not lex)."""
+    try:
+        return {s.line for s in split_statements(sql)}
+    except UnterminatedError:
+        return set()
+
+
+class SqlView(VerticalScroll):
+    """A scrollable, highlighted SQL listing."""
+
+    DEFAULT_CSS = """
+    SqlView { height: 1fr; overflow-x: auto; }
+    SqlView > Horizontal { height: auto; width: auto; }
+    SqlView .gutter { width: auto; color: $text-muted; padding-right: 1; }
+    SqlView .code { width: auto; text-wrap: nowrap; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static(classes="gutter")
+            yield Static(classes="code")
+
+    def show_sql(self, sql: str, *, first_line: int = 1) -> None:
+        """Show SQL; `first_line` numbers an undo section by its line in the file."""
+        starts = statement_lines(sql)
+        count = max(1, sql.count("\n") + (0 if sql.endswith("\n") else 1))
+        width = len(str(first_line + count - 1))
+        gutter = "\n".join(f"{'▸' if n + 1 in starts else ' '}{first_line + n:>{width}}" for n in range(count))
+        self.query_one(".gutter", Static).update(Content(gutter))
+        self.query_one(".code", Static).update(highlight(sql.rstrip("\n") or " ", language="postgresql"))
+        self.scroll_home(animate=False)
+
+    def show_text(self, text: str) -> None:
+        """Show plain text (no gutter)."""
+        self.query_one(".gutter", Static).update("")
+        self.query_one(".code", Static).update(Content(text))

@@ -21,7 +21,7 @@ from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.facade import EngineApi
 from dbworkbench.core.planner import row_states
-from dbworkbench.errors import DbWorkbenchError
+from dbworkbench.errors import DbWorkbenchError, MigrationInterruptedError
 from dbworkbench.tui import messages as msg
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
 from dbworkbench.tui.screens.environment import EnvironmentModal
@@ -241,6 +241,9 @@ class MainScreen(Screen[None]):
         if message.operation in WRITE_ACTIONS.values():
             self.busy = False
             self._after_write()
+        if isinstance(message.error, MigrationInterruptedError):
+            self.query_one(ProgressStrip).say(f"✗ {message.operation} cancelled: {message.error.message}", error=True)
+            return
         self.query_one(ProgressStrip).say(f"✗ {message.operation}: {message.error.title}", error=True)
         self.app.push_screen(ErrorModal(message.error, operation=message.operation))
 

@@ -1,0 +1,163 @@
+"""The workbench driven by Textual's pilot against a real PostgreSQL (the engine is the real one)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from dbworkbench.core import api
+from dbworkbench.core.facade import Engine
+from dbworkbench.tui.app import DbWorkbenchApp
+from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
+from dbworkbench.tui.screens.error import ErrorModal
+from dbworkbench.tui.widgets.history_table import HistoryTable
+from dbworkbench.tui.widgets.pending_list import PendingList
+from dbworkbench.tui.widgets.preview_pane import PreviewPane
+from dbworkbench.tui.widgets.progress_strip import ProgressStrip
+from dbworkbench.tui.widgets.status_header import StatusHeader
+from tests.conftest import Project
+
+SIZE = (120, 36)
+
+
+async def settle(pilot: Pilot[None], rounds: int = 4) -> None:
+    """Let workers finish (a superseded exclusive worker is cancelled, which is fine) and messages be handled."""
+    for _ in range(rounds):
+        for worker in list(pilot.app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        await pilot.pause()
+
+
+def text_of(widget: Any) -> str:
+    return str(widget.render())
+
+
+def three(project: Project) -> None:
+    project.write("V1__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY);\n-- @undo\nDROP TABLE accounts;\n")
+    project.write("V2__projects.sql", "CREATE TABLE projects (id int);\n-- @undo\nDROP TABLE projects;\n")
+    project.write("V3__labels.sql", "CREATE TABLE labels (id int);\n-- @undo\nDROP TABLE labels;\n")
+
+
+def app_for(project: Project, settings_of: Any, env: str | None = None) -> DbWorkbenchApp:
+    return DbWorkbenchApp(Engine(settings_of(project, env=env)), theme="dbworkbench-dark", remember_theme=False)
+
+
+async def test_opens_with_history_pending_and_header(project: Project, settings_of: Any) -> None:
+    three(project)
+    api.migrate(settings_of(project), steps=1)
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(HistoryTable).row_count == 1
+        assert app.screen.query_one(PendingList).row_count == 2
+        header = text_of(app.screen.query_one(StatusHeader))
+        assert "applied 1" in header and "pending 2" in header and "env test" in header
+
+
+async def test_step_up_step_down_and_migrate_all(project: Project, settings_of: Any) -> None:
+    three(project)
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert project.table_exists("accounts") and not project.table_exists("projects")
+        assert app.screen.query_one(PendingList).row_count == 2
+        await pilot.press("d")
+        await settle(pilot)
+        assert not project.table_exists("accounts")
+        assert app.screen.query_one(HistoryTable).row_count == 2, "the apply and its undo"
+        await pilot.press("m")
+        await settle(pilot)
+        assert all(project.table_exists(t) for t in ("accounts", "projects", "labels"))
+        assert app.screen.query_one(PendingList).row_count == 0
+        assert "✓ migrate: 3 file(s)" in text_of(app.screen.query_one(ProgressStrip))
+
+
+async def test_checksum_mismatch_shows_its_diff(project: Project, settings_of: Any) -> None:
+    path = project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    api.migrate(settings_of(project))
+    path.write_text("CREATE TABLE a (x bigint);\n")
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "problems 1" in text_of(app.screen.query_one(StatusHeader))
+        app.screen.query_one(PreviewPane).show_tab("diff")
+        await settle(pilot)
+        diff = str(app.screen.query_one("#diff-view").render())
+        assert "SQL changed" in diff and "-CREATE TABLE a (x int);" in diff and "+CREATE TABLE a (x bigint);" in diff
+
+
+async def test_protected_environment_is_read_only_then_needs_the_typed_name(project: Project,
+                                                                            settings_of: Any) -> None:
+    three(project)
+    app = app_for(project, settings_of, env="prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(StatusHeader)
+        assert header.has_class("-protected") and "PRODUCTION" in text_of(header) and "READ-ONLY" in text_of(header)
+        await pilot.press("u")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("accounts")
+        await pilot.press("w")
+        await pilot.press("u")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmApplyModal) and modal.scripts == ("sql/V1__accounts.sql",)
+        assert "CREATE TABLE accounts" in modal.sql
+        await pilot.press(*"production")
+        await pilot.press("enter")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not project.table_exists("accounts"), "refused: wrong name, then Escape"
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmApplyModal)
+        app.screen.query_one(Input).value = "prod"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert project.table_exists("accounts") and not project.table_exists("projects")
+
+
+async def test_cancel_during_a_slow_migration_leaves_nothing(project: Project, settings_of: Any) -> None:
+    project.write("V1__slow.sql", "CREATE TABLE half (x int);\nSELECT pg_sleep(30);\n")
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        deadline = time.monotonic() + 15
+        while not project.query("SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+                                "AND state = 'active' AND datname = current_database() "
+                                "AND application_name LIKE 'dbworkbench%'")[0][0]:
+            assert time.monotonic() < deadline, "the slow statement never started"
+            await pilot.pause(0.05)
+        began = time.monotonic()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert time.monotonic() - began < 10
+        assert not project.table_exists("half")
+        assert "cancelled" in text_of(app.screen.query_one(ProgressStrip))
+        assert app.screen.query_one(PendingList).row_count == 1
+
+
+async def test_failing_statement_opens_the_error_modal(project: Project, settings_of: Any) -> None:
+    project.write("V1__bad.sql", "CREATE TABLE t (x int);\nINSERT INTO t VALUES ('nope');\n")
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorModal)
+        where = str(app.screen.query_one(".where").render())
+        assert "sql/V1__bad.sql:2:" in where and "22P02" in where
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorModal) and app.is_running
+        assert not project.table_exists("t")

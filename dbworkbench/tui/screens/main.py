@@ -90,6 +90,7 @@ class MainScreen(Screen[None]):
         self.query_one("#history-box").border_title = "History"
         self.query_one("#pending-box").border_title = "Pending"
         self.query_one("#filter").display = False
+        self.query_one(HistoryTable).focus()
         self._draw_header()
         self.watch(self.app, "theme", lambda _: self._draw_report(), init=False)
         self._load_status()

@@ -1,0 +1,104 @@
+"""An in-memory engine for snapshot tests, built on the engine's own pure planner; kept honest by
+tests/db/test_engine_contract.py, which runs the same scenario on it and on the real engine."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from dbworkbench.core import events as ev
+from dbworkbench.core.api import ApplyReport, StatusReport, StepResult, ValidationReport
+from dbworkbench.core.cancel import CancelToken
+from dbworkbench.core.catalog import CatalogNode
+from dbworkbench.core.discovery import MigrationKind, MigrationSet, discover
+from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.core.planner import fold, plan_backward, plan_forward
+from dbworkbench.errors import PlanError
+
+EPOCH = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+"""The fake's frozen clock: row n is applied n minutes after it."""
+
+
+class FakeEngine:
+    """EngineApi over a folder of files and an in-memory history."""
+
+    def __init__(self, folder: Path, *, environment: str = "dev", protected: bool = False,
+                 environments: tuple[str, ...] = ("dev", "prod")) -> None:
+        self.folder = folder
+        self.environment = environment
+        self.protected = protected
+        self.environments = environments
+        self.project = "demo"
+        self.rows: list[HistoryRow] = []
+        self.catalog: dict[str, list[CatalogNode]] = {
+            "": [CatalogNode("schema", "public", "public", "public", expandable=True)],
+        }
+
+    def _migrations(self) -> MigrationSet:
+        return discover(self.folder)
+
+    def status(self) -> StatusReport:
+        entries = fold(self._migrations(), self.rows)
+        return StatusReport(self.environment, "fake@localhost/demo", "18.6", "public.dbworkbench_history",
+                            tuple(entries), tuple(self.rows))
+
+    def show(self, key: str) -> ShowReport:
+        entry = next((e for e in self.status().entries if e.key == key), None)
+        if entry is None:
+            raise PlanError(f"no migration has version {key}, in the files or in history.")
+        return ShowReport(entry, entry.row, entry.file.up_sql if entry.file else None, (), None, ())
+
+    def _specs(self, action: str, target: str | None) -> list[tuple[str, str]]:
+        entries = fold(self._migrations(), self.rows)
+        if action in ("up", "migrate"):
+            from dbworkbench.core.api import parse_version
+
+            specs = plan_forward(entries, steps=1 if action == "up" else None, target=parse_version(target))
+        elif action == "down":
+            specs = plan_backward(entries, steps=1)
+        else:
+            last = plan_backward(entries, steps=1)[0]
+            return [("undo", last.entry.key), ("apply", last.entry.key)]
+        return [(s.action, s.entry.key) for s in specs]
+
+    def plan(self, action: str, *, target: str | None = None) -> ApplyReport:
+        files = {m.key: m for m in (*self._migrations().versioned, *self._migrations().repeatable)}
+        lines = [f"-- sql/{files[key].script}: {step}, 1 statement(s), one transaction\nBEGIN;\n"
+                 f"{files[key].up_sql if step == 'apply' else files[key].undo_sql or ''}COMMIT;"
+                 for step, key in self._specs(action, target)]
+        return ApplyReport((), "\n\n".join(lines))
+
+    def apply(self, action: str, *, target: str | None = None, on_event: ev.EventSink | None = None,
+              cancel: CancelToken | None = None) -> ApplyReport:
+        files = {m.key: m for m in (*self._migrations().versioned, *self._migrations().repeatable)}
+        results = []
+        for step, key in self._specs(action, target):
+            file = files[key]
+            if step == "undo" and file.undo_sql is None:
+                raise PlanError(f"{file.script} has no undo.", title="no undo available")
+            rank = len(self.rows) + 1
+            kind = MigrationKind.UNDO if step == "undo" else file.kind
+            self.rows.append(HistoryRow(rank, key if file.version else None, file.description, kind, file.script,
+                                        None if step == "undo" else file.checksum, "postgres",
+                                        EPOCH + timedelta(minutes=rank), 3, True, 1, 1, None,
+                                        file.up_sql, file.undo_sql))
+            if on_event is not None:
+                on_event(ev.MigrationFinished(f"sql/{file.script}", key, step, 3.0))
+            results.append(StepResult(f"sql/{file.script}", file.version.canonical if file.version else None, step, 3.0))
+        return ApplyReport(tuple(results))
+
+    def validate(self) -> ValidationReport:
+        return ValidationReport(self.status(), ())
+
+    def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
+        return self.catalog.get(node.name if node else "", [])
+
+    def catalog_definition(self, node: CatalogNode) -> str:
+        return f"-- {node.kind} {node.name}"
+
+    def for_environment(self, name: str) -> FakeEngine:
+        other = FakeEngine(self.folder, environment=name, protected=name == "prod", environments=self.environments)
+        other.rows = [replace(r) for r in self.rows]
+        return other

@@ -1,0 +1,60 @@
+"""Snapshots of the workbench at a fixed size, on the fake engine with a frozen clock (reviewed before updating)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from dbworkbench.tui.app import DbWorkbenchApp
+from tests.tui.fake_engine import FakeEngine
+
+DEMO = Path(__file__).resolve().parents[2] / "sql"
+SIZE = (120, 36)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    for _ in range(4):
+        for worker in list(pilot.app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        await pilot.pause()
+
+
+def demo_app(theme: str, *, environment: str = "dev", applied_to: str = "6") -> DbWorkbenchApp:
+    engine = FakeEngine(DEMO, environment=environment, protected=environment == "prod")
+    engine.apply("migrate", target=applied_to)
+    return DbWorkbenchApp(engine, theme=theme, remember_theme=False)
+
+
+@pytest.mark.parametrize("theme", ["dbworkbench-dark", "dbworkbench-light", "dbworkbench-contrast"])
+def test_main_screen(snap_compare: Any, theme: str) -> None:
+    assert snap_compare(demo_app(theme), terminal_size=SIZE, run_before=settle)
+
+
+def test_main_screen_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(demo_app("dbworkbench-dark"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_protected_confirmation_modal(snap_compare: Any) -> None:
+    async def open_confirmation(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("w", "u")
+        await settle(pilot)
+
+    assert snap_compare(demo_app("dbworkbench-dark", environment="prod"), terminal_size=SIZE,
+                        run_before=open_confirmation)
+
+
+def test_error_modal(snap_compare: Any) -> None:
+    async def undo_without_undo(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+
+    assert snap_compare(demo_app("dbworkbench-dark", applied_to="10"), terminal_size=SIZE, run_before=undo_without_undo)

@@ -25,11 +25,11 @@ class StatusHeader(Static):
         if protected:
             badge = " ▲ PRODUCTION · " + ("WRITES ENABLED" if writable else "READ-ONLY (w to enable writes)") + " ▲ "
         if report is None:
-            self.update(Content(f"dbworkbench · {project} · {environment}{badge} · connecting…"))
+            self.update(Content(f"{badge}env {environment} · connecting… · project {project}"))
             return
         applied = report.count(State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
         pending = report.count(State.PENDING, State.OUT_OF_ORDER, State.OUTDATED)
         problems = len(report.problems)
-        text = (f"{badge}{project} · env {environment} · {report.server} · PostgreSQL {report.server_version} · "
-                f"v{report.current_version or '-'} · applied {applied} · pending {pending} · problems {problems}")
+        text = (f"{badge}env {environment} · v{report.current_version or '-'} · applied {applied} · pending {pending} · "
+                f"problems {problems} · {report.server} · PostgreSQL {report.server_version} · project {project}")
         self.update(Content(text.strip()))

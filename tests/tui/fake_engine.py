@@ -4,7 +4,7 @@ tests/db/test_engine_contract.py, which runs the same scenario on it and on the 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dbworkbench.core import events as ev
@@ -17,7 +17,7 @@ from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.core.planner import fold, plan_backward, plan_forward
 from dbworkbench.errors import PlanError
 
-EPOCH = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 """The fake's frozen clock: row n is applied n minutes after it."""
 
 

@@ -20,6 +20,7 @@ from dbworkbench.core.api import StatusReport
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.facade import EngineApi
+from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.core.planner import row_states
 from dbworkbench.errors import DbWorkbenchError, MigrationInterruptedError
 from dbworkbench.tui import messages as msg
@@ -161,11 +162,15 @@ class MainScreen(Screen[None]):
         self._draw_header()
         self._draw_report()
         if self.selected_key is None:
-            pending = [e.key for e in message.report.entries if e.row is None]
-            keys = pending or [e.key for e in message.report.entries]
-            if keys:
-                self.selected_key = keys[0]
-                self._load_detail(keys[0])
+            pending = [e for e in message.report.entries if e.row is None and e.file is not None]
+            if pending:
+                self.selected_key = pending[0].key
+                entry = pending[0]
+                assert entry.file is not None
+                self.query_one(PreviewPane).show_migration(ShowReport(entry, None, entry.file.up_sql, (), None, ()))
+            elif message.report.entries:
+                self.selected_key = message.report.entries[-1].key
+                self._load_detail(self.selected_key)
 
     def _draw_header(self) -> None:
         self.query_one(StatusHeader).show(project=self.engine.project, environment=self.engine.environment,

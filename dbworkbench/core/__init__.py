@@ -1,0 +1,1 @@
+"""The migration engine: plain Python over psycopg; never imports Textual."""

@@ -7,23 +7,15 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from dbworkbench.tui.app import DbWorkbenchApp
 from tests.tui.fake_engine import FakeEngine
+from tests.tui.helpers import settle
 
 DEMO = Path(__file__).resolve().parents[2] / "sql"
 SIZE = (120, 36)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(4):
-        for worker in list(pilot.app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
 
 
 def demo_app(theme: str, *, environment: str = "dev", applied_to: str = "6") -> DbWorkbenchApp:

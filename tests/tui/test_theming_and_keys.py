@@ -6,8 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from dbworkbench.config import Overrides, load_settings
 from dbworkbench.core.facade import Engine
@@ -16,18 +14,11 @@ from dbworkbench.tui.app import DbWorkbenchApp
 from dbworkbench.tui.screens.error import ErrorModal
 from dbworkbench.tui.widgets.status_header import StatusHeader
 from tests.tui.fake_engine import FakeEngine
+from tests.tui.helpers import settle
 
 DEMO = Path(__file__).resolve().parents[2] / "sql"
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(4):
-        for worker in list(pilot.app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
 
 
 def test_shipped_themes_load_and_a_broken_one_is_skipped(tmp_path: Path) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from dbworkbench.core import api
 from dbworkbench.core.facade import Engine
@@ -20,19 +18,11 @@ from dbworkbench.tui.widgets.preview_pane import PreviewPane
 from dbworkbench.tui.widgets.progress_strip import ProgressStrip
 from dbworkbench.tui.widgets.status_header import StatusHeader
 from tests.conftest import Project
+from tests.tui.helpers import settle
 
 SIZE = (120, 36)
 
 
-async def settle(pilot: Pilot[None], rounds: int = 4) -> None:
-    """Let workers finish (a superseded exclusive worker is cancelled, which is fine) and messages be handled."""
-    for _ in range(rounds):
-        for worker in list(pilot.app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
 
 
 def text_of(widget: Any) -> str:

@@ -6,10 +6,13 @@ holds migration logic: every decision is the engine's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
@@ -99,60 +102,45 @@ class MainScreen(Screen[None]):
 
     # --- workers: one engine call each, results posted as messages ---------------------------------------------
 
+    def _post_result(self, operation: str, compute: Callable[[], Message]) -> None:
+        """Run one engine call (in a worker) and post its result, or the failure, as a message."""
+        try:
+            self.post_message(compute())
+        except DbWorkbenchError as error:
+            self.post_message(msg.OperationFailed(error, operation=operation))
+
     @work(thread=True, exclusive=True, group="status", exit_on_error=False, description="reading status")
     def _load_status(self) -> None:
-        try:
-            self.post_message(msg.StatusLoaded(self.engine.status()))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation="status"))
+        self._post_result("status", lambda: msg.StatusLoaded(self.engine.status()))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="reading a migration")
     def _load_detail(self, key: str) -> None:
-        try:
-            self.post_message(msg.DetailLoaded(key, self.engine.show(key)))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation="show"))
+        self._post_result("show", lambda: msg.DetailLoaded(key, self.engine.show(key)))
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False, description="planning")
     def _plan(self, action: str, target: str | None) -> None:
-        try:
-            self.post_message(msg.PlanReady(action, target, self.engine.plan(action, target=target)))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation=action))
+        self._post_result(action, lambda: msg.PlanReady(action, target, self.engine.plan(action, target=target)))
 
     @work(thread=True, group="apply", exit_on_error=False, description="applying")
     def _apply(self, action: str, target: str | None, cancel: CancelToken) -> None:
         def forward(event: ev.EngineEvent) -> None:
             self.post_message(msg.EngineEventReceived(event))
 
-        try:
-            report = self.engine.apply(action, target=target, cancel=cancel, on_event=forward)
-            self.post_message(msg.ActionFinished(action, report))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation=action))
+        self._post_result(action, lambda: msg.ActionFinished(
+            action, self.engine.apply(action, target=target, cancel=cancel, on_event=forward)))
 
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False, description="validating")
     def _validate(self) -> None:
-        try:
-            self.post_message(msg.ValidationFinished(self.engine.validate()))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation="validate"))
+        self._post_result("validate", lambda: msg.ValidationFinished(self.engine.validate()))
 
     @work(thread=True, group="schema", exit_on_error=False, description="reading the catalog")
     def _load_catalog(self, node: CatalogNode | None) -> None:
-        if get_current_worker().is_cancelled:
-            return
-        try:
-            self.post_message(msg.CatalogLoaded(node, self.engine.catalog_children(node)))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation="schema"))
+        if not get_current_worker().is_cancelled:
+            self._post_result("schema", lambda: msg.CatalogLoaded(node, self.engine.catalog_children(node)))
 
     @work(thread=True, exclusive=True, group="definition", exit_on_error=False, description="reading a definition")
     def _load_definition(self, node: CatalogNode) -> None:
-        try:
-            self.post_message(msg.DefinitionLoaded(node, self.engine.catalog_definition(node)))
-        except DbWorkbenchError as error:
-            self.post_message(msg.OperationFailed(error, operation="schema"))
+        self._post_result("schema", lambda: msg.DefinitionLoaded(node, self.engine.catalog_definition(node)))
 
     # --- handlers: the only place widgets change ------------------------------------------------------------
 

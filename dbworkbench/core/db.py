@@ -96,8 +96,8 @@ def _create_embedded_database(target: Target) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-        except psycopg.errors.DuplicateDatabase:
-            pass
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            pass  # created meanwhile by another connection (two workers starting at once): that is the goal
 
 
 def _connection_message(target: Target, exc: psycopg.Error) -> str:

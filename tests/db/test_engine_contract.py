@@ -43,3 +43,34 @@ def test_fake_engine_agrees_with_the_real_one(demo_project: Project, settings_of
     real = observe(Engine(settings_of(demo_project)))
     fake = observe(FakeEngine(demo_project.sql_dir))
     assert fake == real
+
+
+def test_two_first_connections_at_once_both_succeed(project: Project, settings_of: Any, tmp_path: Path) -> None:
+    """The workbench's status and schema workers start together; on a fresh embedded server both must work."""
+    import threading
+
+    from dbworkbench.config import Overrides, load_settings
+
+    (tmp_path / "fresh" / "sql").mkdir(parents=True)
+    settings = load_settings(tmp_path / "fresh", Overrides(url="embedded:fresh_db"), environ={})
+    engine = Engine(settings)
+    errors: list[BaseException] = []
+
+    def attempt(call: Any) -> None:
+        try:
+            call()
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=(engine.status,)),
+               threading.Thread(target=attempt, args=(lambda: engine.catalog_children(None),))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+    finally:
+        from dbworkbench.core.db import embedded_server
+
+        embedded_server(settings).stop()

@@ -82,3 +82,19 @@ async def test_unreachable_server_is_reported_and_the_app_keeps_running(tmp_path
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, ErrorModal)
         assert app.screen_stack[1].query_one(StatusHeader) is not None
+
+
+async def test_an_unexpected_worker_error_is_shown_not_swallowed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+    class BrokenEngine(FakeEngine):
+        def status(self) -> object:  # type: ignore[override]
+            raise RuntimeError("catalog exploded")
+
+    app = DbWorkbenchApp(BrokenEngine(DEMO))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorModal)
+        assert app.screen.error.title == "internal error" and "catalog exploded" in app.screen.error.message
+        assert app.is_running

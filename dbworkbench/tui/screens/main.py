@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from dbworkbench.core import events as ev
 from dbworkbench.core.api import StatusReport
@@ -240,6 +240,17 @@ class MainScreen(Screen[None]):
             return
         self.query_one(ProgressStrip).say(f"✗ {message.operation}: {message.error.title}", error=True)
         self.app.push_screen(ErrorModal(message.error, operation=message.operation))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker died of something that is not a DbWorkbenchError: a bug, shown, never fatal."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            if event.worker.group == "apply":
+                self.busy = False
+            self.app.push_screen(ErrorModal(DbWorkbenchError(
+                f"{type(error).__name__}: {error}. This is a bug in dbworkbench; the workbench keeps running. "
+                "Please report it with what you were doing.", title="internal error"),
+                operation=event.worker.description or "background task"))
 
     @on(SchemaTree.LoadRequested)
     def _catalog_requested(self, message: SchemaTree.LoadRequested) -> None:

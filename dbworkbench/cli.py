@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version")
     p = add("server", "manage the project's embedded PostgreSQL", json=True)
     p.add_argument("action", choices=["status", "start", "stop"])
+    p = add("lint", "find unsafe changes: locks, rewrites, data loss, breaking renames", json=True)
+    p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
+    p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
+    p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
     add("ui", "open the workbench (also what `dbworkbench` with no command does)")
     return parser
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dbworkbench.core import events as ev
 from dbworkbench.core.api import ApplyReport, StatusReport, ValidationReport
@@ -15,6 +15,9 @@ from dbworkbench.core.history import HistoryEvent
 from dbworkbench.core.maintenance import ShowReport, WriteReport
 from dbworkbench.core.planner import Entry, State
 from dbworkbench.core.session import ConfirmRequest
+
+if TYPE_CHECKING:
+    from dbworkbench.lint.project import LintReport
 
 SYMBOLS = {
     State.APPLIED: "✓", State.PENDING: "·", State.FAILED: "✗", State.CHECKSUM_MISMATCH: "≠",
@@ -232,3 +235,24 @@ def ask_typed_confirmation(request: ConfirmRequest, *, stdin: TextIO | None = No
     print(f"Type the environment's name ({request.environment}) to continue, anything else to stop: ",
           end="", file=stream, flush=True)
     return stdin.readline().strip() == request.environment
+
+
+def lint_text(report: LintReport) -> str:
+    """Findings as `path:line:column: severity [rule] message`, each with its recipe, then a summary."""
+    lines = []
+    for finding in report.findings:
+        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.severity.label} [{finding.rule}] "
+                     f"{finding.message}")
+        lines.append(f"    safe recipe: {finding.recipe}")
+    files = len(report.files)
+    lines.append(f"{files} file(s) linted for PostgreSQL {report.server_major}: {len(report.unsafe)} unsafe, "
+                 f"{len(report.findings) - len(report.unsafe)} other finding(s).")
+    return "\n".join(lines)
+
+
+def lint_json(report: LintReport) -> str:
+    """Findings as JSON."""
+    return json.dumps({"server_major": report.server_major, "files": [path for path, _ in report.files],
+                       "findings": [{"rule": f.rule, "severity": f.severity.label, "path": f.path, "line": f.line,
+                                     "column": f.column, "message": f.message, "recipe": f.recipe}
+                                    for f in report.findings]}, indent=2)

@@ -119,6 +119,14 @@ def cmd_server(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.lint.project import lint_project
+
+    report = lint_project(settings, paths=args.files or None, pending=args.pending, server_major=args.server_version)
+    _emit(out.lint_json(report) if args.json else out.lint_text(report))
+    return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.core.facade import Engine
     from dbworkbench.tui.app import run_workbench

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     CONNECTION = 3
     LOCKED = 4
     INTEGRITY = 5
+    LINT = 6
     INTERRUPTED = 130
 
 

@@ -179,3 +179,20 @@ def test_dry_run_on_the_cli(project: Project, capsys: pytest.CaptureFixture[str]
     assert code == 0 and "CREATE TABLE accounts" in out and "COMMIT;" in out
     with psycopg.connect(project.conninfo) as conn:
         assert conn.execute("SELECT to_regclass('accounts')").fetchone() == (None,)
+
+
+def test_lint_exit_codes_json_and_pending(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__table.sql", "CREATE TABLE orders (id int, code text);\nCREATE INDEX o_code ON orders (code);\n")
+    project.write("V2__index.sql", "SET lock_timeout = '5s';\nCREATE INDEX o_id ON orders (id);\n")
+    code, out, _ = run(capsys, "lint")
+    assert code == 6
+    assert "sql/V2__index.sql:2:22: error [require-concurrent-index-creation]" in out
+    assert "V1__table.sql" not in out.split("file(s) linted")[0], "an index on a table created in the same file is fine"
+    code, out, _ = run(capsys, "lint", "--json")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["require-concurrent-index-creation"]
+    assert run(capsys, "migrate", "--steps", "1")[0] == 0
+    code, out, _ = run(capsys, "lint", "--pending")
+    assert code == 6 and "2 file(s)" not in out and "1 file(s) linted for PostgreSQL" in out
+    (project.sql_dir / "V2__index.sql").write_text("SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY o_id ON orders (id);\n")
+    code, out, _ = run(capsys, "lint", "--pending")
+    assert code == 0 and "0 unsafe" in out

@@ -1,0 +1,1 @@
+"""The PostgreSQL-aware migration linter: findings are data, never exceptions."""

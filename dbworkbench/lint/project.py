@@ -1,0 +1,76 @@
+"""Lint a project's migration files: every file, chosen files, or what is pending on an environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbworkbench.config import Settings
+from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.planner import State, fold
+from dbworkbench.core.scripts import normalise, split_sections
+from dbworkbench.lint.findings import Finding, Severity
+from dbworkbench.lint.runner import lint_text
+
+PENDING_STATES = (State.PENDING, State.OUT_OF_ORDER, State.OUTDATED, State.FAILED)
+"""States of files that `lint --pending` looks at."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    """Findings per linted file, in file order."""
+
+    files: tuple[tuple[str, tuple[Finding, ...]], ...]
+    server_major: int
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding."""
+        return [f for _, found in self.files for f in found]
+
+    @property
+    def unsafe(self) -> list[Finding]:
+        """Findings of severity error."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+
+def _display(settings: Settings, script: str) -> str:
+    path = settings.migrations_dir / script
+    return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
+
+
+def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int) -> list[Finding]:
+    """Lint one migration's up part."""
+    return lint_text(migration.up_sql, _display(settings, migration.script), server_major=server_major,
+                     lock_timeout_configured=settings.environment.lock_timeout is not None)
+
+
+def lint_project(settings: Settings, *, paths: list[str] | None = None, pending: bool = False,
+                 server_major: int | None = None) -> LintReport:
+    """Lint chosen files, every migration, or (with `pending`) what has not run on the environment yet.
+
+    Raises:
+        DiscoveryError: bad migration files. DatabaseConnectionError: `pending` and the server is unreachable.
+    """
+    if paths:
+        major = server_major or 18
+        results = []
+        for name in paths:
+            text = normalise(Path(name).read_text(encoding="utf-8"))
+            results.append((name, tuple(lint_text(split_sections(text).up, name, server_major=major,
+                                                   lock_timeout_configured=settings.environment.lock_timeout
+                                                   is not None))))
+        return LintReport(tuple(results), major)
+    migrations = discover(settings.migrations_dir)
+    chosen = [*migrations.versioned, *migrations.repeatable]
+    major = server_major or 18
+    if pending:
+        from dbworkbench.core.session import open_session
+
+        with open_session(settings, write=False, purpose="lint") as session:
+            entries = fold(migrations, session.rows())
+            major = server_major or session.server_major
+        keys = {e.key for e in entries if e.state in PENDING_STATES}
+        chosen = [m for m in chosen if m.key in keys]
+    return LintReport(tuple((_display(settings, m.script), tuple(lint_migration(settings, m, server_major=major)))
+                            for m in chosen), major)

@@ -1,0 +1,106 @@
+"""Run the rules over a file: parse once with libpg_query, keep per-file context, apply suppressions.
+
+`-- dbworkbench:allow RULE[, RULE] because REASON` before or inside a statement silences those rules for
+it; an allow without a reason is itself a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from dbworkbench.core.lexer import line_col
+from dbworkbench.core.steps import autocommit_reason
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
+from dbworkbench.lint.findings import Finding, Severity
+from dbworkbench.lint.rules import RULES, FileContext, Hit
+
+ALLOW_RE = re.compile(r"--\s*dbworkbench:allow\s+([\w,\s-]+?)(?:\s+because\s+(\S.*))?$", re.IGNORECASE | re.MULTILINE)
+"""A suppression comment: the rules, then `because` and the reason."""
+NO_TRANSACTION = "dbworkbench:no-transaction"
+
+
+class _Offsets:
+    """libpg_query reports byte offsets; findings are reported in characters."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        self.encoded = b"" if self.ascii else text.encode("utf-8")
+
+    def char(self, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_offset
+        return len(self.encoded[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_configured: bool = False,
+              line_base: int = 1) -> list[Finding]:
+    """Lint one file's SQL.
+
+    Args:
+        text: the SQL (placeholders already filled, or left as written).
+        path: shown in findings.
+        server_major: the target server's major version.
+        lock_timeout_configured: the environment already sets lock_timeout for the session.
+        line_base: the text's first line in its file (an undo section starts part-way down).
+    """
+    from pglast import parser
+
+    try:
+        statements = parse_statements(text)
+        tree = json.loads(parser.parse_sql_json(text))
+    except (SqlSyntaxError, parser.ParseError) as exc:
+        offset = exc.offset if isinstance(exc, SqlSyntaxError) else 0
+        line, column = line_col(text, offset)
+        return [Finding("syntax-error", Severity.ERROR, path, line + line_base - 1, column, str(exc),
+                        "Fix the statement; nothing in this file can run.")]
+    offsets = _Offsets(text)
+    transactional = NO_TRANSACTION not in text and not any(autocommit_reason(s, server_major) for s in statements)
+    context = FileContext(server_major=server_major, transactional=transactional)
+    findings: list[Finding] = []
+    previous_end = 0
+    for index, (raw, statement) in enumerate(zip(tree.get("stmts", []), statements, strict=False)):
+        kind, node = next(iter(raw["stmt"].items()))
+        window = text[previous_end:statement.offset + len(statement.text)]
+        previous_end = statement.offset + len(statement.text)
+        allowed, problems = _allowances(window)
+        for hit in RULES.get(kind, _no_rules)(node, context):
+            if hit.rule in allowed:
+                continue
+            findings.append(_finding(hit, path, text, offsets, statement.offset, line_base, index))
+        for problem in problems:
+            line, column = line_col(text, statement.offset)
+            findings.append(Finding("allow-without-reason", Severity.WARNING, path, line + line_base - 1, column,
+                                    problem, "Write `-- dbworkbench:allow RULE because WHY`.", index))
+    if context.touches_existing and not context.sets_lock_timeout and not lock_timeout_configured:
+        findings.append(Finding("require-lock-timeout", Severity.WARNING, path, line_base, 1,
+                                "this file changes existing tables without a lock_timeout: one long query ahead of "
+                                "it in the lock queue stalls every other query on the table.",
+                                "Set lock_timeout for the environment in dbworkbench.toml, or SET lock_timeout "
+                                "= '5s' at the top of the file."))
+    return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
+
+
+def _no_rules(node: object, context: FileContext) -> Iterable[Hit]:
+    return ()
+
+
+def _allowances(window: str) -> tuple[set[str], list[str]]:
+    allowed: set[str] = set()
+    problems = []
+    for match in ALLOW_RE.finditer(window):
+        rules = {r.strip() for r in re.split(r"[,\s]+", match.group(1)) if r.strip()}
+        if not match.group(2):
+            problems.append(f"`dbworkbench:allow {', '.join(sorted(rules))}` gives no reason, so it is ignored.")
+            continue
+        allowed |= rules
+    return allowed, problems
+
+
+def _finding(hit: Hit, path: str, text: str, offsets: _Offsets, statement_offset: int, line_base: int,
+             index: int) -> Finding:
+    offset = offsets.char(hit.location) if hit.location is not None and hit.location >= 0 else statement_offset
+    line, column = line_col(text, offset)
+    return Finding(hit.rule, hit.severity, path, line + line_base - 1, column, hit.message, hit.recipe, index)

@@ -17,7 +17,9 @@ from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.db import connect, resolve_target
+from dbworkbench.core.planner import Entry
 from dbworkbench.core.session import ConfirmRequest
+from dbworkbench.lint.findings import Finding
 
 ACTIONS = ("up", "down", "migrate", "redo")
 """What the workbench can ask the engine to run."""
@@ -41,6 +43,7 @@ class EngineApi(Protocol):
     def apply(self, action: str, *, target: str | None = None, on_event: ev.EventSink | None = None,
               cancel: CancelToken | None = None) -> api.ApplyReport: ...
     def validate(self) -> api.ValidationReport: ...
+    def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
     def catalog_definition(self, node: CatalogNode) -> str: ...
     def for_environment(self, name: str) -> EngineApi: ...
@@ -107,6 +110,13 @@ class Engine:
     def validate(self) -> api.ValidationReport:
         """Integrity problems."""
         return api.validate(self.settings)
+
+    def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
+        """Findings for each entry that has a file (pure: reads no database)."""
+        from dbworkbench.lint.project import lint_migration
+
+        return {e.key: lint_migration(self.settings, e.file, server_major=server_major)
+                for e in entries if e.file is not None}
 
     def _hidden(self) -> frozenset[str]:
         schema, _, table = self.settings.history_table.rpartition(".")

@@ -9,6 +9,7 @@ from dbworkbench.core.api import ApplyReport, StatusReport, ValidationReport
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.errors import DbWorkbenchError
+from dbworkbench.lint.findings import Finding
 
 
 class StatusLoaded(Message):
@@ -93,3 +94,11 @@ class DefinitionLoaded(Message):
         super().__init__()
         self.node = node
         self.ddl = ddl
+
+
+class LintReady(Message):
+    """Findings for every migration with a file, by key."""
+
+    def __init__(self, findings: dict[str, list[Finding]]) -> None:
+        super().__init__()
+        self.findings = findings

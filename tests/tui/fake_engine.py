@@ -14,8 +14,10 @@ from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.discovery import MigrationKind, MigrationSet, discover
 from dbworkbench.core.history import HistoryRow
 from dbworkbench.core.maintenance import ShowReport
-from dbworkbench.core.planner import fold, plan_backward, plan_forward
+from dbworkbench.core.planner import Entry, fold, plan_backward, plan_forward
 from dbworkbench.errors import PlanError
+from dbworkbench.lint.findings import Finding
+from dbworkbench.lint.runner import lint_text
 
 EPOCH = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 """The fake's frozen clock: row n is applied n minutes after it."""
@@ -91,6 +93,10 @@ class FakeEngine:
 
     def validate(self) -> ValidationReport:
         return ValidationReport(self.status(), ())
+
+    def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
+        return {e.key: lint_text(e.file.up_sql, f"sql/{e.file.script}", server_major=server_major)
+                for e in entries if e.file is not None}
 
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
         return self.catalog.get(node.name if node else "", [])

@@ -151,3 +151,19 @@ async def test_failing_statement_opens_the_error_modal(project: Project, setting
         await settle(pilot)
         assert not isinstance(app.screen, ErrorModal) and app.is_running
         assert not project.table_exists("t")
+
+
+async def test_pending_files_show_lint_findings(project: Project, settings_of: Any) -> None:
+    project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
+    api.migrate(settings_of(project))
+    project.write("V2__index.sql", "SET lock_timeout = '5s';\n\nCREATE INDEX t_x ON t (x);\n")
+    project.write("V3__safe.sql", "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY t_x2 ON t (x);\n")
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pending = app.screen.query_one(PendingList)
+        assert str(pending.get_cell("2", "lint")) == "✗ unsafe" and str(pending.get_cell("3", "lint")) == "✓"
+        lint = str(app.screen.query_one("#lint-view").render())
+        assert "line 3:21  error [require-concurrent-index-creation]" in lint and "safe recipe" in lint
+        gutter = str(app.screen.query_one("#sql-view .gutter").render())
+        assert gutter.splitlines()[2].startswith("✗")

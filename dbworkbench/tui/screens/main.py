@@ -26,6 +26,7 @@ from dbworkbench.core.facade import EngineApi
 from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.core.planner import row_states
 from dbworkbench.errors import DbWorkbenchError, MigrationInterruptedError
+from dbworkbench.lint.findings import Finding
 from dbworkbench.tui import messages as msg
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
 from dbworkbench.tui.screens.environment import EnvironmentModal
@@ -71,6 +72,10 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.engine = engine
         self.report: StatusReport | None = None
+        self.shown: ShowReport | None = None
+        """The migration in the preview, redrawn when its lint findings arrive."""
+        self.findings: dict[str, list[Finding]] = {}
+        """Lint findings by migration key, for the pending pane and the Lint tab."""
         self.selected_key: str | None = None
         self._cancel: CancelToken | None = None
 
@@ -129,6 +134,12 @@ class MainScreen(Screen[None]):
         self._post_result(action, lambda: msg.ActionFinished(
             action, self.engine.apply(action, target=target, cancel=cancel, on_event=forward)))
 
+    @work(thread=True, exclusive=True, group="lint", exit_on_error=False, description="linting")
+    def _lint(self, report: StatusReport) -> None:
+        major = int(report.server_version.split(".")[0])
+        pending = tuple(e for e in report.entries if e.row is None or e.state.value in ("outdated", "failed"))
+        self._post_result("lint", lambda: msg.LintReady(self.engine.lint(pending, major)))
+
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False, description="validating")
     def _validate(self) -> None:
         self._post_result("validate", lambda: msg.ValidationFinished(self.engine.validate()))
@@ -149,13 +160,14 @@ class MainScreen(Screen[None]):
         self.report = message.report
         self._draw_header()
         self._draw_report()
+        self._lint(message.report)
         if self.selected_key is None:
             pending = [e for e in message.report.entries if e.row is None and e.file is not None]
             if pending:
                 self.selected_key = pending[0].key
                 entry = pending[0]
                 assert entry.file is not None
-                self.query_one(PreviewPane).show_migration(ShowReport(entry, None, entry.file.up_sql, (), None, ()))
+                self._show(ShowReport(entry, None, entry.file.up_sql, (), None, ()))
             elif message.report.entries:
                 self.selected_key = message.report.entries[-1].key
                 self._load_detail(self.selected_key)
@@ -179,7 +191,19 @@ class MainScreen(Screen[None]):
     @on(msg.DetailLoaded)
     def _detail_loaded(self, message: msg.DetailLoaded) -> None:
         if message.key == self.selected_key:
-            self.query_one(PreviewPane).show_migration(message.report)
+            self._show(message.report)
+
+    def _show(self, report: ShowReport) -> None:
+        self.shown = report
+        self.query_one(PreviewPane).show_migration(report, self.findings.get(report.entry.key))
+
+    @on(msg.LintReady)
+    def _lint_ready(self, message: msg.LintReady) -> None:
+        self.findings = message.findings
+        self.query_one(PendingList).set_lint(
+            {key: max((f.severity for f in found), default=None) for key, found in message.findings.items()})
+        if self.shown is not None and self.shown.entry.key == self.selected_key:
+            self._show(self.shown)
 
     @on(msg.PlanReady)
     def _plan_ready(self, message: msg.PlanReady) -> None:

@@ -7,13 +7,14 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from dbworkbench.core.planner import Entry, State
+from dbworkbench.lint.findings import Severity
 
 PENDING_STATES = (State.FAILED, State.PENDING, State.OUT_OF_ORDER, State.OUTDATED)
 """States listed in the pending pane, in plan order (an unfinished file is resumed first)."""
 
 
 class PendingList(DataTable[str | Text]):
-    """The pending pane: version, description, badges (undo, no transaction, repeatable), lint."""
+    """The pending pane: version, worst lint finding, description, badges (undo, no transaction, repeatable)."""
 
     class RowChosen(Message):
         """The cursor moved to a pending file."""
@@ -26,8 +27,19 @@ class PendingList(DataTable[str | Text]):
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        for label, width in (("version", 9), ("description", 30), ("badges", 24), ("lint", 6)):
-            self.add_column(label, width=width)
+        for label, width in (("version", 9), ("lint", 9), ("description", 28), ("badges", 22)):
+            self.add_column(label, width=width, key=label)
+
+    def set_lint(self, worst: dict[str, Severity | None]) -> None:
+        """Show each pending file's worst lint finding."""
+        variables = self.app.theme_variables
+        for key, severity in worst.items():
+            if key in self.rows:
+                label = "✓" if severity is None else {Severity.ERROR: "✗ unsafe", Severity.WARNING: "! warn",
+                                                       Severity.INFO: "i info"}[severity]
+                colour = {None: "success", Severity.ERROR: "error", Severity.WARNING: "warning",
+                          Severity.INFO: "foreground"}[severity]
+                self.update_cell(key, "lint", Text(label, style=variables.get(colour, ""), justify="left"))
 
     def set_entries(self, entries: tuple[Entry, ...]) -> list[str]:
         """Show the pending entries; returns their keys in run order."""
@@ -40,7 +52,7 @@ class PendingList(DataTable[str | Text]):
                 ("↶undo", entry.file.undo_sql is not None), ("⚡no-tx", entry.file.no_transaction),
                 ("↻repeatable", entry.version is None), ("⟳resume", entry.state is State.FAILED),
                 ("↯late", entry.state is State.OUT_OF_ORDER)) if on)
-            self.add_row(entry.version.text if entry.version else "R", entry.description, badges, "—", key=entry.key)
+            self.add_row(entry.version.text if entry.version else "R", "…", entry.description, badges, key=entry.key)
         return [e.key for e in pending]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

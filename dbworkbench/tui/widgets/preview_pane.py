@@ -9,6 +9,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.tui.widgets.sql_view import SqlView
 
 
@@ -25,8 +26,8 @@ class PreviewPane(Vertical):
                 yield Static(id="diff-view")
             with TabPane("Info", id="tab-info"), VerticalScroll():
                 yield Static(id="info-view")
-            with TabPane("Lint", id="tab-lint"):
-                yield Static("The linter is not built yet (issue 5): findings will appear here.", id="lint-view")
+            with TabPane("Lint", id="tab-lint"), VerticalScroll():
+                yield Static("Not linted yet.", id="lint-view")
 
     @property
     def current_sql(self) -> str:
@@ -35,12 +36,14 @@ class PreviewPane(Vertical):
 
     _sql = ""
 
-    def show_migration(self, report: ShowReport) -> None:
-        """Fill every tab for one migration."""
+    def show_migration(self, report: ShowReport, findings: list[Finding] | None = None) -> None:
+        """Fill every tab for one migration (and its lint findings, when known)."""
         entry, row = report.entry, report.row
         up = row.up_sql if row is not None and row.up_sql is not None and not report.diff else report.file_sql
         self._sql = up or ""
-        self.query_one("#sql-view", SqlView).show_sql(self._sql or "-- no SQL (baseline)")
+        marked = frozenset(f.line for f in findings or [])
+        self.query_one("#sql-view", SqlView).show_sql(self._sql or "-- no SQL (baseline)", marked=marked)
+        self.show_findings(findings)
         undo = row.undo_sql if row is not None and row.undo_sql else (entry.file.undo_sql if entry.file else None)
         undo_line = entry.file.undo_line if entry.file is not None and not (row and row.undo_sql) else 1
         self.query_one("#undo-view", SqlView).show_sql(
@@ -75,6 +78,24 @@ class PreviewPane(Vertical):
             lines += ["", "events:"] + [f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.action:<9} by {e.by}"
                                         + (f"  {e.detail}" if e.detail else "") for e in report.events]
         return Text("\n".join(lines))
+
+    def show_findings(self, findings: list[Finding] | None) -> None:
+        """List lint findings in the Lint tab."""
+        view = self.query_one("#lint-view", Static)
+        if findings is None:
+            view.update("Not linted yet.")
+            return
+        if not findings:
+            view.update(Text("✓ no findings", style=self.app.theme_variables.get("success", "")))
+            return
+        variables = self.app.theme_variables
+        text = Text()
+        for finding in findings:
+            colour = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(finding.severity, "foreground")
+            text.append(f"line {finding.line}:{finding.column}  {finding.severity.label} [{finding.rule}]\n",
+                        style=variables.get(colour, ""))
+            text.append(f"  {finding.message}\n  safe recipe: {finding.recipe}\n\n")
+        view.update(text)
 
     def show_object(self, node: CatalogNode, ddl: str) -> None:
         """Show a schema object's definition in the SQL tab."""

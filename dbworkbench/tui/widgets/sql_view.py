@@ -34,12 +34,14 @@ class SqlView(VerticalScroll):
             yield Static(classes="gutter")
             yield Static(classes="code")
 
-    def show_sql(self, sql: str, *, first_line: int = 1) -> None:
-        """Show SQL; `first_line` numbers an undo section by its line in the file."""
+    def show_sql(self, sql: str, *, first_line: int = 1, marked: frozenset[int] = frozenset()) -> None:
+        """Show SQL; `first_line` numbers an undo section by its line in the file; `marked` lines (file line
+        numbers) get a ✗ for a lint finding."""
         starts = statement_lines(sql)
         count = max(1, sql.count("\n") + (0 if sql.endswith("\n") else 1))
         width = len(str(first_line + count - 1))
-        gutter = "\n".join(f"{'▸' if n + 1 in starts else ' '}{first_line + n:>{width}}" for n in range(count))
+        gutter = "\n".join(f"{'✗' if first_line + n in marked else '▸' if n + 1 in starts else ' '}"
+                           f"{first_line + n:>{width}}" for n in range(count))
         self.query_one(".gutter", Static).update(Content(gutter))
         self.query_one(".code", Static).update(highlight(sql.rstrip("\n") or " ", language="postgresql"))
         self.scroll_home(animate=False)

@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,11 @@ LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
 
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
-    "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys",
+    "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
+    "lock_retry_backoff",
 }
-_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas"}
+_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
+             "lock_retry_backoff"}
 _DURATION_RE = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
 _ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
@@ -52,6 +54,10 @@ class Environment:
     statement_timeout: str | None = None
     schemas: tuple[str, ...] = ()
     """Schemas that `clean` empties; empty means the connection's current schema."""
+    lock_retries: int = 3
+    """How often a transactional file that hit lock_timeout is run again."""
+    lock_retry_backoff: float = 1.0
+    """Seconds before the first retry; doubled before each next one."""
 
     @property
     def is_embedded(self) -> bool:
@@ -211,12 +217,16 @@ def _environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], so
     if not isinstance(protected, bool):
         raise ConfigError(f"{where} protected must be true or false.")
     schemas = table.get("schemas", top.get("schemas", []))
+    retries = table.get("lock_retries", top.get("lock_retries", 3))
+    backoff = table.get("lock_retry_backoff", top.get("lock_retry_backoff", 1.0))
+    if not isinstance(retries, int) or retries < 0 or not isinstance(backoff, (int, float)) or backoff < 0:
+        raise ConfigError(f"{where} lock_retries must be a whole number and lock_retry_backoff seconds (>= 0).")
     return Environment(
         name=name, url=url, protected=protected, placeholders=placeholders,
         lock_timeout=_duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
         statement_timeout=_duration(table.get("statement_timeout", top.get("statement_timeout")),
                                     f"{where} statement_timeout"),
-        schemas=tuple(str(s) for s in schemas),
+        schemas=tuple(str(s) for s in schemas), lock_retries=retries, lock_retry_backoff=float(backoff),
     )
 
 
@@ -227,8 +237,7 @@ def _default_environment(top: Mapping[str, Any], source: str, environ: Mapping[s
         url = "" if any(environ.get(v) for v in LIBPQ_VARIABLES) else EMBEDDED
     table = {k: top[k] for k in ("lock_timeout", "statement_timeout") if k in top}
     env = _environment("default", {**table, "url": ""}, top, source, environ)
-    return Environment(env.name, check_url(url, "--url"), False, env.placeholders, env.lock_timeout,
-                       env.statement_timeout, env.schemas)
+    return replace(env, url=check_url(url, "--url"), protected=False)
 
 
 def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
@@ -264,8 +273,7 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
                 if env_name and env_name in environments else None)
         environment = _default_environment(data, source, environ, overrides.url)
         if base is not None:
-            environment = Environment(base.name, environment.url, base.protected, base.placeholders,
-                                      base.lock_timeout, base.statement_timeout, base.schemas)
+            environment = replace(base, url=environment.url)
     elif env_name:
         if env_name not in environments:
             known = ", ".join(sorted(environments)) or "none"

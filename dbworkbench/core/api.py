@@ -107,8 +107,10 @@ def _run(session: Session, prepared: list[PreparedStep], *, action: str, dry_run
         require_confirmation(session.settings, confirm, ConfirmRequest(
             session.settings.environment.name, action, tuple(p.script for p in prepared), rendered))
     session.ensure_history()
+    env = session.settings.environment
     executor = Executor(session.conn, session.store, on_event=on_event,
-                        should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement)
+                        should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
+                        lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff)
     results = []
     if cancel is not None:
         cancel.attach(session.conn)

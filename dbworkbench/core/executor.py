@@ -18,12 +18,15 @@ import psycopg
 from psycopg import sql
 
 from dbworkbench.core import events as ev
+from dbworkbench.core.blockers import describe_blockers
 from dbworkbench.core.history import HistoryStore
 from dbworkbench.core.lexer import Statement, significant_words
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.errors import DatabaseConnectionError, MigrationFailedError, MigrationInterruptedError, SqlErrorDetail
 
 Conn = psycopg.Connection[Any]
+LOCK_NOT_AVAILABLE = "55P03"
+"""SQLSTATE of a lock_timeout (or NOWAIT) failure."""
 
 
 def _label(step: PreparedStep) -> str:
@@ -36,9 +39,13 @@ class Executor:
     """Runs steps on one connection, reporting through `on_event` and stopping when `should_stop` says so."""
 
     def __init__(self, conn: Conn, store: HistoryStore, *, on_event: ev.EventSink | None = None,
-                 should_stop: Callable[[], bool] | None = None, per_statement: bool = False) -> None:
+                 should_stop: Callable[[], bool] | None = None, per_statement: bool = False,
+                 lock_retries: int = 0, lock_retry_backoff: float = 1.0) -> None:
         self.conn = conn
         self.store = store
+        self.lock_retries = lock_retries
+        """Times a transactional file that hit lock_timeout is run again."""
+        self.lock_retry_backoff = lock_retry_backoff
         self.per_statement = per_statement
         """Send transactional files statement by statement (progress per statement, stop between statements)
         instead of as one message."""
@@ -46,7 +53,8 @@ class Executor:
         self.should_stop = should_stop or (lambda: False)
 
     def run(self, step: PreparedStep) -> float:
-        """Run one step; returns its duration in milliseconds.
+        """Run one step, running a transactional one again after a lock timeout (with backoff); returns its
+        duration in milliseconds.
 
         Raises:
             MigrationFailedError: a statement failed (transaction rolled back, or progress kept).
@@ -55,6 +63,20 @@ class Executor:
         """
         for warning in step.warnings:
             self.emit(ev.WarningRaised(warning))
+        for attempt in range(self.lock_retries + 1):
+            try:
+                return self._run_once(step)
+            except MigrationFailedError as error:
+                if not step.transactional or error.failure.sqlstate != LOCK_NOT_AVAILABLE or \
+                        attempt == self.lock_retries or self.should_stop():
+                    raise
+                delay = self.lock_retry_backoff * 2 ** attempt
+                self.emit(ev.WarningRaised(f"{step.script}: lock timeout, nothing applied; retry {attempt + 1} of "
+                                           f"{self.lock_retries} in {delay:g}s. {error.message.splitlines()[-1]}"))
+                time.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _run_once(self, step: PreparedStep) -> float:
         self.emit(ev.MigrationStarted(step.script, step.version, step.spec.action, len(step.statements),
                                       step.transactional, step.start_at))
         started = time.perf_counter()
@@ -145,6 +167,8 @@ class Executor:
         """
         position = exc.diag.statement_position
         first = step.statements[0]
+        if exc.sqlstate == LOCK_NOT_AVAILABLE:
+            return 0, None  # replaying would only wait for the same lock again
         if position:
             absolute = first.offset + int(position) - 1 - prefix_length
             if absolute >= first.offset:
@@ -261,6 +285,9 @@ class Executor:
             detail=diag.message_detail, hint=diag.message_hint, statement_index=index,
             statement_excerpt=ev.excerpt(statement.text, 160),
         )
+        if exc.sqlstate == LOCK_NOT_AVAILABLE:
+            blockers = describe_blockers(self.conn, step.text.text)
+            note += f" Blocked by: {blockers}." if blockers else " The blocking session had finished by then."
         error = MigrationFailedError(step.version, step.row.script, detail, note=note)
         self.conn.execute(self.store.event("failed", version=step.version, script=step.row.script, detail={
             "line": line, "column": column, "sqlstate": exc.sqlstate, "message": detail.message,

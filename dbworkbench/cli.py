@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
+    p = add("approve", "approve unsafe lint findings of a migration, bound to its current content")
+    p.add_argument("version")
+    p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")
+    p.add_argument("--reason", required=True, help="why it is safe here")
+    p.add_argument("--reviewer", help="who approves (default: git user.name)")
     add("ui", "open the workbench (also what `dbworkbench` with no command does)")
     return parser
 

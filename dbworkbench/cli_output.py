@@ -241,12 +241,13 @@ def lint_text(report: LintReport) -> str:
     """Findings as `path:line:column: severity [rule] message`, each with its recipe, then a summary."""
     lines = []
     for finding in report.findings:
-        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.severity.label} [{finding.rule}] "
-                     f"{finding.message}")
+        label = f"approved by {report.approved[finding]}" if finding in report.approved else finding.severity.label
+        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {label} [{finding.rule}] {finding.message}")
         lines.append(f"    safe recipe: {finding.recipe}")
     files = len(report.files)
     lines.append(f"{files} file(s) linted for PostgreSQL {report.server_major}: {len(report.unsafe)} unsafe, "
-                 f"{len(report.findings) - len(report.unsafe)} other finding(s).")
+                 f"{len(report.approved)} approved, "
+                 f"{len(report.findings) - len(report.unsafe) - len(report.approved)} other finding(s).")
     return "\n".join(lines)
 
 
@@ -254,5 +255,6 @@ def lint_json(report: LintReport) -> str:
     """Findings as JSON."""
     return json.dumps({"server_major": report.server_major, "files": [path for path, _ in report.files],
                        "findings": [{"rule": f.rule, "severity": f.severity.label, "path": f.path, "line": f.line,
-                                     "column": f.column, "message": f.message, "recipe": f.recipe}
+                                     "column": f.column, "message": f.message, "recipe": f.recipe,
+                                     "approved_by": report.approved.get(f)}
                                     for f in report.findings]}, indent=2)

@@ -127,6 +127,27 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
 
 
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.core.discovery import discover
+    from dbworkbench.errors import PlanError
+    from dbworkbench.lint.approvals import reviewer_name, write_approval
+    from dbworkbench.lint.project import lint_migration
+
+    key = api.parse_version(args.version)
+    migration = next((m for m in discover(settings.migrations_dir).versioned if m.version == key), None)
+    if migration is None:
+        raise PlanError(f"no migration file has version {args.version}.")
+    fired = {f.rule for f in lint_migration(settings, migration, server_major=18)}
+    unknown = sorted(set(args.rule) - fired)
+    if unknown:
+        raise PlanError(f"{migration.script} has no finding for {', '.join(unknown)} (its findings: "
+                        f"{', '.join(sorted(fired)) or 'none'}); nothing was written.", title="nothing to approve")
+    path = write_approval(settings, migration, args.rule, args.reason, args.reviewer or reviewer_name())
+    _emit(f"wrote {path.relative_to(settings.project_dir) if path.is_relative_to(settings.project_dir) else path}: "
+          f"{', '.join(sorted(args.rule))} approved for {migration.script} as it is now; commit it.")
+    return int(ExitCode.OK)
+
+
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.core.facade import Engine
     from dbworkbench.tui.app import run_workbench

@@ -141,8 +141,11 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
     A transactional file goes to the server as one message with its history row (one round trip), unless
     `per_statement` asks for statement-by-statement progress events and stop checks.
 
+    On a protected environment, unsafe lint findings need a committed approval (see `lint.approvals`).
+
     Raises:
-        DiscoveryError, PlanError, ChecksumMismatchError: before anything runs.
+        DiscoveryError, PlanError, ChecksumMismatchError: before anything runs (PlanError also for an
+            unapproved unsafe change on a protected environment).
         MigrationFailedError: a statement failed; earlier files stay applied.
         LockError, DatabaseConnectionError, ProtectedEnvironmentError, MigrationInterruptedError.
     """
@@ -151,7 +154,13 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
         entries = fold(migrations, session.rows())
         specs = plan_forward(entries, target=parse_version(target), steps=steps,
                              out_of_order=settings.out_of_order)
-        return _run(session, _prepare_all(session, specs), action="migrate", dry_run=dry_run, confirm=confirm,
+        prepared = _prepare_all(session, specs)
+        if settings.environment.protected and not dry_run:
+            from dbworkbench.lint.approvals import require_approvals
+
+            require_approvals(settings, [s.entry.file for s in specs if s.entry.file is not None],
+                              session.server_major)
+        return _run(session, prepared, action="migrate", dry_run=dry_run, confirm=confirm,
                     on_event=on_event, cancel=cancel, per_statement=per_statement)
 
 

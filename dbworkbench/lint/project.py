@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbworkbench.config import Settings
@@ -22,6 +22,8 @@ class LintReport:
 
     files: tuple[tuple[str, tuple[Finding, ...]], ...]
     server_major: int
+    approved: dict[Finding, str] = field(default_factory=dict)
+    """Unsafe findings covered by a valid approval, with who approved them."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -30,8 +32,8 @@ class LintReport:
 
     @property
     def unsafe(self) -> list[Finding]:
-        """Findings of severity error."""
-        return [f for f in self.findings if f.severity is Severity.ERROR]
+        """Findings of severity error that no approval covers."""
+        return [f for f in self.findings if f.severity is Severity.ERROR and f not in self.approved]
 
 
 def _display(settings: Settings, script: str) -> str:
@@ -72,5 +74,15 @@ def lint_project(settings: Settings, *, paths: list[str] | None = None, pending:
             major = server_major or session.server_major
         keys = {e.key for e in entries if e.state in PENDING_STATES}
         chosen = [m for m in chosen if m.key in keys]
-    return LintReport(tuple((_display(settings, m.script), tuple(lint_migration(settings, m, server_major=major)))
-                            for m in chosen), major)
+    from dbworkbench.lint.approvals import load_approvals
+
+    approvals = load_approvals(settings)
+    files, approved = [], {}
+    for migration in chosen:
+        found = lint_migration(settings, migration, server_major=major)
+        approval = approvals.get(migration.key)
+        for finding in found:
+            if approval is not None and finding.severity is Severity.ERROR and approval.covers(migration, finding.rule):
+                approved[finding] = approval.reviewer
+        files.append((_display(settings, migration.script), tuple(found)))
+    return LintReport(tuple(files), major, approved)

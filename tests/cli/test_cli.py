@@ -196,3 +196,31 @@ def test_lint_exit_codes_json_and_pending(project: Project, capsys: pytest.Captu
     (project.sql_dir / "V2__index.sql").write_text("SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY o_id ON orders (id);\n")
     code, out, _ = run(capsys, "lint", "--pending")
     assert code == 0 and "0 unsafe" in out
+
+
+def test_unsafe_change_needs_an_approval_bound_to_the_file(project: Project, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBWORKBENCH_REVIEWER", "Grace Reviewer")
+    project.query("CREATE TABLE orders (id int, code text)")
+    project.write("V1__index.sql", "SET lock_timeout = '5s';\nCREATE INDEX o_code ON orders (code);\n")
+    project.write("V2__drop.sql", "ALTER TABLE orders DROP COLUMN code;\n")
+    code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
+    assert code == 2
+    assert_clean_error(err, "approval required", "sql/V1__index.sql:2:24 [require-concurrent-index-creation]",
+                       "[ban-drop-column]", "dbworkbench approve")
+    assert not project.table_exists("dbworkbench_history")
+    code, _, err = run(capsys, "approve", "1", "--rule", "ban-drop-column", "--reason", "typo")
+    assert code == 2 and "has no finding for ban-drop-column" in err
+    assert run(capsys, "approve", "1", "--rule", "require-concurrent-index-creation", "--reason",
+               "orders has 12 rows in production")[0] == 0
+    assert run(capsys, "approve", "2", "--rule", "ban-drop-column", "--reason", "code unused since 4.2")[0] == 0
+    approval = (project.root / "approvals" / "V1.toml").read_text()
+    assert 'reviewer = "Grace Reviewer"' in approval and "checksum" in approval
+    code, out, _ = run(capsys, "lint")
+    assert code == 0 and "approved by Grace Reviewer [require-concurrent-index-creation]" in out
+    (project.sql_dir / "V2__drop.sql").write_text("ALTER TABLE orders DROP COLUMN code, DROP COLUMN id;\n")
+    code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
+    assert code == 2 and "earlier version of the file" in err
+    assert run(capsys, "migrate", "--env", "prod", "--yes", "--steps", "1")[0] == 0
+    assert project.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'o_code'") == [(1,)]
+    assert run(capsys, "migrate", "--yes")[0] == 0, "an unprotected environment needs no approval"

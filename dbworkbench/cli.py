@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="baseline")
     add("clean", "drop everything in the managed schemas (refused on protected environments)", writer=True)
     p = add("new", "create the next versioned migration file with an undo section")
-    p.add_argument("description")
+    p.add_argument("words", nargs="+", metavar="DESCRIPTION",
+                   help="the description; with --recipe not-null: TABLE COLUMN TYPE DEFAULT")
+    p.add_argument("--recipe", choices=["not-null"], help="write a multi-step online recipe instead")
     p = add("history", "show the event log", json=True)
     p.add_argument("version", nargs="?", help="only this version's events")
     p = add("show", "show a version's applied SQL, and its diff against the file", json=True)

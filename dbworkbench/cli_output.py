@@ -216,6 +216,9 @@ class ProgressPrinter:
         if isinstance(event, ev.MigrationFinished):
             verb = "undone" if event.action.endswith("undo") else "applied"
             return f"✓ {verb} {event.script} ({event.elapsed_ms:.0f} ms)"
+        if isinstance(event, ev.BatchExecuted):
+            return (f"  batch {event.batch}: {event.rows} row(s), {event.total_rows} in all "
+                    f"({event.elapsed_ms:.0f} ms)") if self.verbose or event.rows == 0 else None
         if isinstance(event, ev.WarningRaised):
             return f"warning: {event.message}"
         return None

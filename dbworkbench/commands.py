@@ -81,7 +81,17 @@ def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_new(args: argparse.Namespace, settings: Settings) -> int:
-    _emit(f"created {api.new_migration(settings, args.description)}")
+    if args.recipe == "not-null":
+        from dbworkbench.core.recipes import not_null_column, write_recipe
+        from dbworkbench.errors import ConfigError
+
+        if len(args.words) != 4:
+            raise ConfigError("usage: dbworkbench new --recipe not-null TABLE COLUMN TYPE DEFAULT "
+                              "(e.g. orders priority smallint 3).")
+        for path in write_recipe(settings, not_null_column(*args.words)):
+            _emit(f"created {path}")
+        return int(ExitCode.OK)
+    _emit(f"created {api.new_migration(settings, ' '.join(args.words))}")
     return int(ExitCode.OK)
 
 

@@ -53,6 +53,18 @@ class StatementExecuted:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchExecuted:
+    """One batch of a batched statement committed."""
+
+    script: str
+    index: int
+    batch: int
+    rows: int
+    total_rows: int
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
 class MigrationFinished:
     """A file finished and its history row is committed."""
 
@@ -78,7 +90,8 @@ class WarningRaised:
     message: str
 
 
-EngineEvent = LockWaited | MigrationStarted | StatementStarted | StatementExecuted | MigrationFinished | MigrationFailed | WarningRaised
+EngineEvent = (LockWaited | MigrationStarted | StatementStarted | StatementExecuted | BatchExecuted | MigrationFinished
+               | MigrationFailed | WarningRaised)
 EventSink = Callable[[EngineEvent], None]
 """Callback receiving engine events."""
 

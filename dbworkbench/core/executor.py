@@ -208,7 +208,9 @@ class Executor:
             with self.conn.cursor() as cur:
                 for index in range(step.start_at, len(step.statements)):
                     statement = step.statements[index]
-                    if index == step.start_at and step.start_at > 0 and self._already_done(statement):
+                    if index in step.batches:
+                        self._run_batches(cur, step, index, statement)
+                    elif index == step.start_at and step.start_at > 0 and self._already_done(statement):
                         self.emit(ev.WarningRaised(f"{step.script}: statement {index + 1} had completed before the "
                                                    "interruption; skipped."))
                     else:
@@ -230,6 +232,29 @@ class Executor:
             self.conn.execute(self.store.finish(rank, step.row, elapsed_ms))
             self.conn.execute(self.store.event(self._action(step), version=step.version, script=step.row.script,
                                                checksum=step.row.checksum, execution_ms=elapsed_ms))
+
+    def _run_batches(self, cur: psycopg.Cursor[Any], step: PreparedStep, index: int, statement: Statement) -> None:
+        """Repeat a batched statement, each run in its own transaction, until it touches no row.
+
+        Interrupted, it simply starts again: the statement's WHERE skips the rows already done.
+        """
+        spec = step.batches[index]
+        total = 0
+        for batch in range(1, spec.max_batches + 1):
+            began = time.perf_counter()
+            with self.conn.transaction():
+                self._execute(cur, step, index, statement)
+                rows = max(cur.rowcount, 0)
+            total += rows
+            self.emit(ev.BatchExecuted(step.script, index, batch, rows, total, (time.perf_counter() - began) * 1000))
+            if rows == 0:
+                return
+            if spec.pause_ms:
+                time.sleep(spec.pause_ms / 1000)
+        raise MigrationInterruptedError(
+            f"{step.script}: statement {index + 1} still touched rows after {spec.max_batches} batches "
+            f"({total} rows). Its WHERE must skip rows already done, and a LIMIT must bound each batch; raise "
+            "max= in the directive if the table really is that large.", title="batch did not finish")
 
     def _already_done(self, statement: Statement) -> bool:
         """A resumed CREATE INDEX CONCURRENTLY whose index exists: valid means done; invalid is dropped first."""

@@ -20,6 +20,18 @@ from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.errors import PlanError
 
 _TX_CONTROL = {"begin", "start", "commit", "end", "rollback", "abort"}
+BATCH_RE = re.compile(r"--[ \t]*dbworkbench:batch\b([^\n]*)", re.IGNORECASE)
+"""`-- dbworkbench:batch [pause=ms] [max=N]` before an UPDATE/DELETE: repeat it until it touches no row."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """How to repeat a batched statement."""
+
+    pause_ms: int = 0
+    """Pause between batches, letting other writers through."""
+    max_batches: int = 100_000
+    """A guard against a WHERE that never runs out of rows."""
 _ADD_VALUE_RE = re.compile(r"\badd\s+value\s+(?:if\s+not\s+exists\s+)?('(?:[^']|'')*')", re.IGNORECASE)
 
 
@@ -41,6 +53,8 @@ class PreparedStep:
     row: NewRow
     resume_rank: int | None
     warnings: tuple[str, ...] = field(default=())
+    batches: dict[int, BatchSpec] = field(default_factory=dict)
+    """Statement index -> batch settings, for statements marked `-- dbworkbench:batch`."""
 
     @property
     def version(self) -> str | None:
@@ -144,7 +158,10 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         raise PlanError(f"{display}:{line + line_base - 1}:{col}: {exc.message}. Nothing was run.",
                         title="SQL syntax error") from exc
     statements, warnings = _strip_wrapping_transaction(statements, display)
+    batches = _batches(statements, substituted.text, display)
     reasons = [r for r in (autocommit_reason(s, server_major) for s in statements) if r]
+    if batches:
+        reasons.append("a batched statement (each batch commits on its own)")
     forced = file is not None and file.no_transaction and not undo
     used = _enum_value_used_later(statements) if server_major >= 12 else None
     transactional = not (reasons or forced or used)
@@ -168,7 +185,30 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         statements_total=len(statements),
     )
     return PreparedStep(spec, display, substituted, tuple(statements), transactional, start_at, line_base, text, row,
-                        resume_rank, tuple(warnings))
+                        resume_rank, tuple(warnings), batches)
+
+
+def _batches(statements: list[Statement], text: str, display: str) -> dict[int, BatchSpec]:
+    """Batch directives, each in the comments just before its statement."""
+    found: dict[int, BatchSpec] = {}
+    previous_end = 0
+    for statement in statements:
+        window = text[previous_end:statement.offset]
+        previous_end = statement.offset + len(statement.text)
+        directives = list(BATCH_RE.finditer(window))
+        if not directives:
+            continue
+        match = directives[-1]
+        options = dict(o.split("=", 1) for o in match.group(1).split() if "=" in o)
+        unknown = set(options) - {"pause", "max", "size"}
+        if unknown or not all(v.isdigit() for v in options.values()):
+            raise PlanError(f"{display}:{statement.line}: `dbworkbench:batch` takes pause=MILLISECONDS and max=BATCHES "
+                            f"(whole numbers); got {match.group(1).strip()!r}.")
+        if significant_words(statement.text, 1)[:1] not in (["update"], ["delete"], ["with"]):
+            raise PlanError(f"{display}:{statement.line}:{statement.column}: `dbworkbench:batch` goes before an "
+                            "UPDATE or DELETE.")
+        found[statement.index] = BatchSpec(int(options.get("pause", 0)), int(options.get("max", 100_000)))
+    return found
 
 
 def _undo_text(spec: StepSpec, stored: HistoryRow | None) -> tuple[str, str, int]:

@@ -33,6 +33,9 @@ class ProgressStrip(Static):
             elapsed = time.monotonic() - self._started
             self._say(f"{self._file} · statement {event.index + 1}/{event.total} · {elapsed:.1f}s\n"
                       f"line {event.line}: {event.excerpt}", running=True)
+        elif isinstance(event, ev.BatchExecuted):
+            self._say(f"{self._file} · statement {event.index + 1} · batch {event.batch}: {event.rows} row(s), "
+                      f"{event.total_rows} in all", running=True)
         elif isinstance(event, ev.MigrationFinished):
             self._say(f"✓ {event.action} {event.script} in {event.elapsed_ms:.0f} ms", running=True)
         elif isinstance(event, ev.LockWaited):

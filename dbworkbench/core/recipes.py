@@ -1,0 +1,71 @@
+"""Generated migration recipes for changes that need several steps to stay online."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dbworkbench.config import Settings
+from dbworkbench.core.discovery import discover
+from dbworkbench.core.versions import Version, next_version
+from dbworkbench.errors import ConfigError
+
+BATCH_SIZE = 1000
+"""Rows per batch in generated backfills."""
+
+
+def not_null_column(table: str, column: str, type_: str, default: str) -> list[tuple[str, str]]:
+    """The four migrations that add a NOT NULL column to a busy table without a long lock.
+
+    1. add the column nullable with no default, then SET DEFAULT for new rows only (both catalog-only: no
+       rewrite, whatever the expression, even a volatile one like gen_random_uuid());
+    2. backfill existing rows in batches, each batch its own transaction;
+    3. add CHECK (column IS NOT NULL) NOT VALID (no scan);
+    4. VALIDATE it (a scan under SHARE UPDATE EXCLUSIVE, which does not block writes), then SET NOT NULL
+       (PostgreSQL 12+ uses the valid CHECK instead of scanning) and drop the CHECK.
+
+    (With a constant default on PostgreSQL 11+, `ADD COLUMN ... NOT NULL DEFAULT constant` alone is already
+    instant; the recipe is for computed or volatile values, and for older servers.)
+    """
+    check = f"{table.rsplit('.', 1)[-1]}_{column}_not_null"
+    timeout = "SET LOCAL lock_timeout = '5s';\n"
+    return [
+        (f"add {column} to {table}",
+         f"{timeout}ALTER TABLE {table} ADD COLUMN {column} {type_};\n"
+         f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default};\n"
+         f"-- @undo\nALTER TABLE {table} DROP COLUMN {column};\n"),
+        (f"backfill {table} {column}",
+         f"-- Each batch is its own transaction; an interrupted run resumes where it stopped.\n"
+         f"-- dbworkbench:batch pause=10\n"
+         f"UPDATE {table} SET {column} = {default}\n"
+         f"WHERE ctid IN (SELECT ctid FROM {table} WHERE {column} IS NULL LIMIT {BATCH_SIZE} FOR UPDATE SKIP LOCKED);\n"
+         f"-- @undo\nSELECT 1; -- nothing to undo: the values stay until the column is dropped\n"),
+        (f"check {table} {column} not null",
+         f"{timeout}ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n"
+         f"-- @undo\nALTER TABLE {table} DROP CONSTRAINT {check};\n"),
+        (f"set {table} {column} not null",
+         f"{timeout}ALTER TABLE {table} VALIDATE CONSTRAINT {check};\n"
+         f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n"
+         f"ALTER TABLE {table} DROP CONSTRAINT {check};\n"
+         f"-- @undo\nALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;\n"),
+    ]
+
+
+def write_recipe(settings: Settings, files: list[tuple[str, str]], *, now: datetime | None = None) -> list[str]:
+    """Write the recipe's files as the next versions; returns their paths relative to the project."""
+    folder = settings.migrations_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    existing: list[Version] = [m.version for m in discover(folder).versioned if m.version]
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+    written = []
+    for description, text in files:
+        slug = "_".join("".join(c if c.isalnum() else " " for c in description.lower()).split())
+        if not slug:
+            raise ConfigError("a recipe step needs a description.")
+        version = next_version(existing, timestamp=stamp)
+        existing.append(Version.parse(version))
+        stamp = str(int(stamp) + 1)
+        path = folder / f"V{version}__{slug}.sql"
+        path.write_text(text, encoding="utf-8")
+        written.append(path.relative_to(settings.project_dir).as_posix()
+                       if path.is_relative_to(settings.project_dir) else str(path))
+    return written

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from dbworkbench.core.lexer import line_col
 from dbworkbench.core.steps import autocommit_reason
@@ -66,7 +67,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
         window = text[previous_end:statement.offset + len(statement.text)]
         previous_end = statement.offset + len(statement.text)
         allowed, problems = _allowances(window)
-        for hit in RULES.get(kind, _no_rules)(node, context):
+        for hit in _hits(kind, node, context):
             if hit.rule in allowed:
                 continue
             findings.append(_finding(hit, path, text, offsets, statement.offset, line_base, index))
@@ -85,6 +86,67 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
 
 def _no_rules(node: object, context: FileContext) -> Iterable[Hit]:
     return ()
+
+
+def _hits(kind: str, node: dict[str, Any], context: FileContext) -> Iterator[Hit]:
+    """The rules for a statement, and for what it runs inside: data-modifying CTEs and DO blocks."""
+    yield from RULES.get(kind, _no_rules)(node, context)
+    for cte in node.get("withClause", {}).get("ctes", []) if isinstance(node.get("withClause"), dict) else []:
+        inner = cte.get("CommonTableExpr", {}).get("ctequery", {})
+        for inner_kind, inner_node in inner.items():
+            yield from _hits(inner_kind, inner_node, context)
+    if kind == "DoStmt":
+        for sql in _do_block_statements(node):
+            for hit in _nested_hits(sql, context):
+                yield Hit(hit.rule, hit.severity, "inside a DO block: " + hit.message, hit.recipe, None)
+
+
+def _nested_hits(sql: str, context: FileContext) -> Iterator[Hit]:
+    from pglast import parser
+
+    try:
+        tree = json.loads(parser.parse_sql_json(sql))
+    except parser.ParseError:
+        return
+    for raw in tree.get("stmts", []):
+        inner_kind, inner_node = next(iter(raw["stmt"].items()))
+        for hit in _hits(inner_kind, inner_node, context):
+            yield Hit(hit.rule, hit.severity, hit.message, hit.recipe, None)
+
+
+def _do_block_statements(node: dict[str, Any]) -> list[str]:
+    """The SQL a PL/pgSQL DO block runs: its static statements, and EXECUTE of constant strings."""
+    from pglast import parser
+
+    options = {a["DefElem"]["defname"]: a["DefElem"].get("arg", {}).get("String", {}).get("sval")
+               for a in node.get("args", []) if "DefElem" in a}
+    body = options.get("as")
+    if not body or (options.get("language") or "plpgsql").lower() != "plpgsql":
+        return []
+    tag = "$dbwb_do$"
+    try:
+        tree = json.loads(parser.parse_plpgsql_json(
+            f"CREATE FUNCTION dbwb_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"))
+    except parser.ParseError:
+        return []
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            if "PLpgSQL_stmt_execsql" in item:
+                found.append(item["PLpgSQL_stmt_execsql"]["sqlstmt"]["PLpgSQL_expr"]["query"])
+            elif "PLpgSQL_stmt_dynexecute" in item:
+                query = item["PLpgSQL_stmt_dynexecute"]["query"]["PLpgSQL_expr"]["query"].strip()
+                if len(query) >= 2 and query[0] == query[-1] == "'" and "'" not in query[1:-1].replace("''", ""):
+                    found.append(query[1:-1].replace("''", "'"))
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(tree)
+    return found
 
 
 def _allowances(window: str) -> tuple[set[str], list[str]]:

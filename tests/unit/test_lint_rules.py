@@ -59,7 +59,13 @@ def rules(sql: str, *, server_major: int = 18) -> set[str]:
     ("CREATE ROLE reporting;", {"create-role-not-idempotent"}),
     ("SELECT 'DROP TABLE orders; ALTER TABLE orders DROP COLUMN x';", set()),
     ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE orders; END $$;", set()),
-    ("DO $$ BEGIN EXECUTE 'CREATE INDEX i ON orders (x)'; END $$;", set()),
+    ("DO $$ BEGIN EXECUTE 'CREATE INDEX i ON orders (x)'; END $$;", {"require-concurrent-index-creation"}),
+    ("DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE orders DROP COLUMN x; END IF; END $$;",
+     {"ban-drop-column"}),
+    ("DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'orders'); END $$;", set()),
+    ("DO $$ BEGIN RAISE NOTICE 'CREATE INDEX i ON orders (x)'; END $$;", set()),
+    ("WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone;", {"delete-without-where"}),
+    ("WITH touched AS (UPDATE orders SET x = 1 WHERE id = 3 RETURNING id) SELECT * FROM touched;", set()),
 ])
 def test_rule(sql: str, expected: set[str]) -> None:
     assert rules(sql) == expected

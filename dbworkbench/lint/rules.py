@@ -21,8 +21,11 @@ VOLATILE_FUNCTIONS = frozenset({
     "timeofday", "nextval", "txid_current", "random_normal", "uuidv4", "uuidv7",
 })
 """Functions whose value differs per row: a DEFAULT calling one rewrites the table."""
-BINARY_COERCIBLE_TARGETS = frozenset({"text", "varchar", "bpchar", "citext"})
-"""Type names that a varchar/text column may often change to without a rewrite (length growth or removal)."""
+BINARY_COERCIBLE_TARGETS = frozenset({"text", "varchar", "bpchar", "citext", "numeric"})
+"""Type names a column may change to without a rewrite: varchar/text length growth or removal, numeric
+precision growth with the same scale (free only from the same family; the old type is not in the file)."""
+SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"})
+"""Pseudo-types whose column default is nextval(): adding one to a populated table rewrites it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +105,10 @@ def drop_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
     names = [".".join(i["String"]["sval"] for i in o.get("List", {}).get("items", []) if "String" in i)
              for o in stmt.get("objects", [])]
     if kind == "OBJECT_INDEX" and not stmt.get("concurrent"):
-        yield Hit("require-concurrent-index-deletion", Severity.ERROR,
-                  f"DROP INDEX {', '.join(names)} takes an ACCESS EXCLUSIVE lock on its table.",
-                  "DROP INDEX CONCURRENTLY.")
+        yield Hit("require-concurrent-index-deletion", Severity.WARNING,
+                  f"DROP INDEX {', '.join(names)} takes ACCESS EXCLUSIVE on its table: brief, but it waits behind "
+                  "every running query on the table, and everything queues behind it.",
+                  "DROP INDEX CONCURRENTLY (or keep a lock_timeout).")
     elif kind in ("OBJECT_TABLE", "OBJECT_SCHEMA", "OBJECT_DATABASE", "OBJECT_MATVIEW"):
         fresh = [n for n in names if _bare(n) not in context.created]
         if fresh:
@@ -144,8 +148,15 @@ def _column_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[Hit]:
                       "every row is rewritten under ACCESS EXCLUSIVE.",
                       "Add the column without a default (or with a constant one), then backfill in batches "
                       "(-- dbworkbench:batch size=N).", location)
+    type_name, _ = _type_name(column)
+    if "CONSTR_IDENTITY" in kinds or type_name in SERIAL_TYPES:
+        yield Hit("adding-serial-or-identity-column", Severity.ERROR,
+                  f"ADD COLUMN {name} {'GENERATED AS IDENTITY' if 'CONSTR_IDENTITY' in kinds else type_name} fills "
+                  "every existing row from a sequence: the table is rewritten under ACCESS EXCLUSIVE.",
+                  "Add a plain nullable bigint column, attach a sequence default for new rows, backfill in batches, "
+                  "then add the identity or NOT NULL in later steps.", location)
     if "CONSTR_NOTNULL" in kinds and default is None and "CONSTR_GENERATED" not in kinds \
-            and "CONSTR_IDENTITY" not in kinds:
+            and "CONSTR_IDENTITY" not in kinds and type_name not in SERIAL_TYPES:
         yield Hit("adding-required-field", Severity.ERROR,
                   f"ADD COLUMN {name} NOT NULL without a DEFAULT fails as soon as the table has a row.",
                   "Add it nullable, backfill in batches, add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, "
@@ -183,14 +194,15 @@ def _type_change_hits(table: Node, cmd: Node) -> Iterator[Hit]:
     target, modified = _type_name(column)
     name = f"{_name(table)}.{cmd.get('name')}"
     if target in BINARY_COERCIBLE_TARGETS and not column.get("raw_default") and "USING" not in str(column):
-        if target in ("text", "citext") or not modified:
+        if target in ("text", "citext") or (not modified and target != "numeric"):
             yield Hit("changing-column-type", Severity.INFO,
                       f"changing {name} to {target} is free only from varchar/text (binary coercible).",
                       "Fine from varchar(n) or text; otherwise it rewrites the table.", column.get("location"))
         else:
             yield Hit("changing-column-type", Severity.WARNING,
-                      f"changing {name} to {target}(n) is free only when n grows from a varchar; shrinking or "
-                      "converting another type rewrites the table under ACCESS EXCLUSIVE.",
+                      f"changing {name} to {target}(…) is free only when its length or precision grows within the "
+                      "same type (same scale for numeric); shrinking or converting another type rewrites the table "
+                      "under ACCESS EXCLUSIVE.",
                       "Grow varchar lengths only; otherwise add a new column, backfill, and swap.", column.get("location"))
         return
     yield Hit("changing-column-type", Severity.ERROR,
@@ -217,7 +229,7 @@ def alter_table_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
                       "the ADD's strong lock during the whole scan.",
                       "Validate in a later migration.", (table or {}).get("location"))
         elif subtype == "AT_SetNotNull":
-            yield Hit("setting-not-null", Severity.ERROR if context.server_major < 12 else Severity.WARNING,
+            yield Hit("setting-not-null", Severity.ERROR,
                       f"SET NOT NULL on {_name(table)}.{cmd.get('name')} scans the table under ACCESS EXCLUSIVE"
                       + ("" if context.server_major < 12 else " unless a validated CHECK (col IS NOT NULL) exists."),
                       "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE it in a later migration; then "
@@ -254,7 +266,7 @@ def rename_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
 
 def alter_enum_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
     if stmt.get("oldVal"):
-        yield Hit("renaming-enum-value", Severity.WARNING, f"renaming enum value {stmt['oldVal']!r} breaks code and "
+        yield Hit("renaming-enum-value", Severity.ERROR, f"renaming enum value {stmt['oldVal']!r} breaks code and "
                   "data that still send the old label.", "Add the new value, migrate rows and code, keep the old one.")
 
 
@@ -264,8 +276,8 @@ def truncate_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
         yield Hit("ban-truncate-cascade", Severity.ERROR, f"TRUNCATE {tables} CASCADE also empties every table that "
                   "references it, recursively.", "Truncate the tables by name.")
     else:
-        yield Hit("truncate", Severity.WARNING, f"TRUNCATE {tables} deletes every row and takes ACCESS EXCLUSIVE.",
-                  "Make sure this is seed or scratch data.")
+        yield Hit("ban-truncate", Severity.ERROR, f"TRUNCATE {tables} deletes every row and takes ACCESS EXCLUSIVE.",
+                  "Make sure this is seed or scratch data, then allow it with a reason.")
 
 
 def _matches_everything(where: Node | None) -> bool:
@@ -295,6 +307,14 @@ def delete_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
         yield Hit("delete-without-where", Severity.ERROR, f"DELETE FROM {_name(stmt.get('relation'))} removes every "
                   "row.", "Add a WHERE clause, or TRUNCATE if emptying the table is really meant.",
                   stmt.get("relation", {}).get("location"))
+
+
+def reindex_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
+    options = {o.get("DefElem", {}).get("defname") for o in stmt.get("params", [])}
+    if "concurrently" not in options and not _is_new(context, stmt.get("relation")):
+        yield Hit("require-concurrent-reindex", Severity.ERROR, "REINDEX rebuilds the index while blocking writes "
+                  "to its table (and reads that would use it).", "REINDEX ... CONCURRENTLY (PostgreSQL 12+).",
+                  (stmt.get("relation") or {}).get("location"))
 
 
 def vacuum_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
@@ -338,6 +358,7 @@ RULES = {
     "IndexStmt": index_stmt, "DropStmt": drop_stmt, "AlterTableStmt": alter_table_stmt, "CreateStmt": create_stmt,
     "RenameStmt": rename_stmt, "AlterEnumStmt": alter_enum_stmt, "TruncateStmt": truncate_stmt,
     "UpdateStmt": update_stmt, "DeleteStmt": delete_stmt, "VacuumStmt": vacuum_stmt, "ClusterStmt": cluster_stmt,
+    "ReindexStmt": reindex_stmt,
     "LockStmt": lock_stmt, "VariableSetStmt": variable_set_stmt, "CreateRoleStmt": create_role_stmt,
     "TransactionStmt": transaction_stmt,
 }

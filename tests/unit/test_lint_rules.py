@@ -18,7 +18,7 @@ def rules(sql: str, *, server_major: int = 18) -> set[str]:
     ("CREATE INDEX i ON orders (x);", {"require-concurrent-index-creation"}),
     ("CREATE INDEX CONCURRENTLY i ON orders (x);", set()),
     ("CREATE TABLE t (x int); CREATE INDEX i ON t (x);", set()),
-    ("DROP INDEX i;", {"require-concurrent-index-deletion"}),
+    ("DROP INDEX i;", {"require-concurrent-index-deletion"}),  # a warning now: brief ACCESS EXCLUSIVE
     ("DROP INDEX CONCURRENTLY i;", set()),
     ("DROP TABLE orders;", {"ban-drop-table"}),
     ("CREATE TABLE t (x int); DROP TABLE t;", set()),
@@ -29,7 +29,11 @@ def rules(sql: str, *, server_major: int = 18) -> set[str]:
     ("ALTER TABLE orders ADD COLUMN u uuid DEFAULT gen_random_uuid();", {"adding-field-with-volatile-default"}),
     ("ALTER TABLE orders ADD COLUMN n int NOT NULL;", {"adding-required-field"}),
     ("ALTER TABLE orders ADD COLUMN n int NOT NULL DEFAULT 0;", set()),
-    ("ALTER TABLE orders ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY;", set()),
+    ("ALTER TABLE orders ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY;", {"adding-serial-or-identity-column"}),
+    ("ALTER TABLE orders ADD COLUMN n2 bigserial;", {"adding-serial-or-identity-column"}),
+    ("CREATE TABLE t (id bigserial PRIMARY KEY); ALTER TABLE t ADD COLUMN n bigserial;", set()),
+    ("REINDEX TABLE orders;", {"require-concurrent-reindex"}),
+    ("REINDEX TABLE CONCURRENTLY orders;", set()),
     ("ALTER TABLE orders ADD COLUMN t2 int GENERATED ALWAYS AS (x * 2) STORED;", {"adding-stored-generated-column"}),
     ("ALTER TABLE orders ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES customers (id);",
      {"adding-foreign-key-constraint"}),
@@ -81,6 +85,8 @@ def test_server_version_matters() -> None:
     assert rules("ALTER TABLE orders ADD COLUMN n int DEFAULT 0;", server_major=10) == {"adding-field-with-default"}
     assert {f.severity for f in lint_text(SET_TIMEOUT + "ALTER TABLE o ALTER COLUMN n SET NOT NULL;", "x",
                                           server_major=11)} == {Severity.ERROR}
+    assert Severity.ERROR not in {f.severity for f in lint_text(SET_TIMEOUT + "ALTER TABLE o ALTER COLUMN n TYPE "
+                                                                 "varchar(80);", "x")}
 
 
 def test_allow_with_reason_suppresses_and_without_reason_is_reported() -> None:

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: builds under SHARE
+CREATE UNIQUE INDEX orders_id_status ON orders (id, status);

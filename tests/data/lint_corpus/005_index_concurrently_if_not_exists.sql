@@ -1,0 +1,3 @@
+-- label: safe
+-- why: concurrent
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_amount ON orders (amount);

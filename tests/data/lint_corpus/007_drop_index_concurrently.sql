@@ -1,0 +1,3 @@
+-- label: safe
+-- why: concurrent
+DROP INDEX CONCURRENTLY orders_customer;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: rebuilds indexes blocking writes
+REINDEX TABLE orders;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: concurrent rebuild
+REINDEX TABLE CONCURRENTLY events;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: constant default: catalog only since 11
+ALTER TABLE orders ADD COLUMN priority smallint DEFAULT 3;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: volatile default rewrites
+ALTER TABLE orders ADD COLUMN r float8 DEFAULT random();

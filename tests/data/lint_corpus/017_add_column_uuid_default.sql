@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: volatile default rewrites
+ALTER TABLE customers ADD COLUMN token uuid DEFAULT gen_random_uuid();

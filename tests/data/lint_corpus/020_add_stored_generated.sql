@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: rewrites
+ALTER TABLE orders ADD COLUMN doubled numeric GENERATED ALWAYS AS (amount * 2) STORED;

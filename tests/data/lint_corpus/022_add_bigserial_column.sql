@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: nextval default: rewrite
+ALTER TABLE logs ADD COLUMN seq bigserial;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: data loss
+ALTER TABLE orders DROP COLUMN note;

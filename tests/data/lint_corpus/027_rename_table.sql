@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: breaks clients
+ALTER TABLE events RENAME TO audit_events;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: catalog only
+COMMENT ON COLUMN orders.note IS 'free text';

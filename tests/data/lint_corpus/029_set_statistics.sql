@@ -1,0 +1,3 @@
+-- label: safe
+-- why: SHARE UPDATE EXCLUSIVE
+ALTER TABLE orders ALTER COLUMN status SET STATISTICS 500;

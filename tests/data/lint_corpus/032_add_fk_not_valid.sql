@@ -1,0 +1,3 @@
+-- label: safe
+-- why: no scan
+ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: scans under ACCESS EXCLUSIVE
+ALTER TABLE orders ALTER COLUMN amount SET NOT NULL;

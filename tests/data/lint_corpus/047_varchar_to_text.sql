@@ -1,0 +1,3 @@
+-- label: safe
+-- why: binary coercible
+ALTER TABLE orders ALTER COLUMN note TYPE text;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: data loss
+DROP TABLE events;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: data loss
+DROP SCHEMA archive CASCADE;

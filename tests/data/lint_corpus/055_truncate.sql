@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: data loss
+TRUNCATE events;

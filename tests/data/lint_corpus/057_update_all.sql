@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: every row in one transaction
+UPDATE orders SET status = 'open';

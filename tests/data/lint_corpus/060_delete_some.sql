@@ -1,0 +1,3 @@
+-- label: safe
+-- why: bounded
+DELETE FROM logs WHERE id > 4990;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: every row
+DELETE FROM events WHERE true;

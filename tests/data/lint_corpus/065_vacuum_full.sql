@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: rewrites under ACCESS EXCLUSIVE
+VACUUM FULL events;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: no blocking lock
+VACUUM events;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: rewrites
+CLUSTER orders USING orders_pkey;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: catalog only
+ALTER TYPE mood ADD VALUE 'great';

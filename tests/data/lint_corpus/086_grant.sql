@@ -1,0 +1,3 @@
+-- label: safe
+-- why: catalog only
+GRANT SELECT ON orders TO PUBLIC;

@@ -1,0 +1,3 @@
+-- label: safe
+-- why: catalog only
+COMMENT ON TABLE orders IS 'customer orders';

@@ -1,0 +1,7 @@
+-- label: unsafe
+-- why: a DO block runs
+DO $$
+BEGIN
+  ALTER TABLE orders ALTER COLUMN amount SET NOT NULL;
+END
+$$;

@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: a DO block runs
+DO $$ BEGIN EXECUTE 'CREATE INDEX orders_note ON orders (note)'; END $$;

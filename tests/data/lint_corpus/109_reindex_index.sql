@@ -1,0 +1,3 @@
+-- label: unsafe
+-- why: rebuild blocking writes
+REINDEX INDEX orders_customer;

@@ -137,6 +137,29 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
 
 
+def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.lint.analyze import analyze
+
+    reports = analyze(settings)
+    if args.json:
+        _emit(json.dumps([{"script": r.script, "statement": r.index + 1, "line": r.line, "sql": r.excerpt,
+                           "locks": {t: sorted(m) for t, m in r.effect.locks.items()},
+                           "rewritten": r.effect.rewritten, "scanned": sorted(set(r.effect.scans)),
+                           "consequences": list(r.consequences)} for r in reports], indent=2))
+        return int(ExitCode.OK)
+    if not reports:
+        _emit("nothing pending to analyze.")
+    current = None
+    for report in reports:
+        if report.script != current:
+            current = report.script
+            _emit(current)
+        _emit(f"  statement {report.index + 1} (line {report.line}): {report.excerpt}")
+        for sentence in report.consequences or ("no lock that blocks writers, no scan, no rewrite",):
+            _emit(f"    {sentence}")
+    return int(ExitCode.OK)
+
+
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.core.discovery import discover
     from dbworkbench.errors import PlanError

@@ -29,7 +29,7 @@ _COLUMNS = ("SELECT a.attrelid, a.attnum, a.attname FROM pg_attribute a JOIN pg_
             "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND c.relnamespace NOT IN "
             "(SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema', 'pg_toast'))")
 _ENUMS = ("SELECT e.oid, t.typname || '.' || e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid")
-_STATS = "SELECT relname, seq_tup_read, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+_STATS = "SELECT relname, seq_tup_read, n_tup_upd, n_tup_del, seq_scan FROM pg_stat_xact_user_tables"
 _LOCKS = ("SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
           "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted "
           "AND c.relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'pg_toast'))")
@@ -48,6 +48,8 @@ class StatementEffect:
     """Pre-existing tables and indexes given a new relfilenode."""
     scanned: dict[str, int] = field(default_factory=dict)
     """Pre-existing table -> rows read by sequential scans."""
+    scans: dict[str, int] = field(default_factory=dict)
+    """Pre-existing table -> sequential scans started (counted even on an empty table)."""
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
@@ -57,10 +59,11 @@ class StatementEffect:
     def hazards(self, existing_rows: dict[str, int]) -> list[str]:
         """Why this statement is unsafe on a populated database (empty when it is not)."""
         reasons = [f"rewrote {name}" for name in self.rewritten if existing_rows.get(name, 1) > 0]
-        for table, rows in self.scanned.items():
+        for table in sorted(set(self.scanned) | set(self.scans)):
             modes = self.locks.get(table, set()) & WRITE_BLOCKING
-            if rows and modes:
-                reasons.append(f"scanned {rows} rows of {table} holding {'/'.join(sorted(modes))}")
+            if modes:
+                reasons.append(f"scanned {table} ({self.scanned.get(table, 0)} rows here) holding "
+                               f"{'/'.join(sorted(modes))}")
         for table, rows in {**self.updated, **self.deleted}.items():
             if existing_rows.get(table) and rows >= existing_rows[table]:
                 reasons.append(f"changed every row of {table} in one transaction")
@@ -81,8 +84,8 @@ def _snapshot(conn: psycopg.Connection[Any]) -> tuple[Tables, Columns]:
     return tables, columns
 
 
-def _stats(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, int, int]]:
-    return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(_STATS).fetchall()}
+def _stats(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, int, int, int]]:
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(_STATS).fetchall()}
 
 
 def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18) -> list[StatementEffect]:
@@ -97,7 +100,7 @@ def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18
     state = _State(set(tables), {name: rows for name, _, kind, rows in tables.values() if kind in ("r", "p")},
                    tables, columns)
     own = [autocommit_reason(s, server_major) is not None for s in statements]
-    if not NO_TRANSACTION_RE.search(text) and not any(own):
+    if runs_in_one_transaction(text, server_major):
         with conn.transaction(force_rollback=True):
             return [_measure(conn, statement, state) for statement in statements]
     effects = []
@@ -114,6 +117,12 @@ def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18
             with conn.transaction():
                 effects.append(_measure(conn, statement, state))
     return effects
+
+
+def runs_in_one_transaction(text: str, server_major: int = 18) -> bool:
+    """True when the engine runs this file in one transaction (so a rehearsal rolls it all back)."""
+    return not NO_TRANSACTION_RE.search(text) and not any(
+        autocommit_reason(s, server_major) for s in parse_statements(text))
 
 
 @dataclass
@@ -142,6 +151,7 @@ def _measure(conn: psycopg.Connection[Any], statement: Statement, state: _State)
         rewritten=[name for oid, (name, node, _, _) in tables.items() if oid in initial
                    and oid in after_tables and after_tables[oid][1] != node and after_tables[oid][0] == name],
         scanned=_delta(before_stats, after_stats, 0, state.rows_before),
+        scans=_delta(before_stats, after_stats, 3, state.rows_before),
         updated=_delta(before_stats, after_stats, 1, state.rows_before),
         deleted=_delta(before_stats, after_stats, 2, state.rows_before),
         dropped=[name for oid, (name, _, kind, _) in tables.items()
@@ -159,11 +169,11 @@ def _measure(conn: psycopg.Connection[Any], statement: Statement, state: _State)
     return effect
 
 
-def _delta(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]], column: int,
+def _delta(before: dict[str, tuple[int, int, int, int]], after: dict[str, tuple[int, int, int, int]], column: int,
            existing: dict[str, int]) -> dict[str, int]:
     found = {}
     for table, values in after.items():
-        change = values[column] - before.get(table, (0, 0, 0))[column]
+        change = values[column] - before.get(table, (0, 0, 0, 0))[column]
         if change > 0 and table in existing:
             found[table] = change
     return found

@@ -1,0 +1,154 @@
+"""Measured analysis: rehearse pending migrations on a scratch copy of the target's schema, then say what the
+locks, scans and rewrites would mean on the target's real tables.
+
+The scratch database lives on the project's embedded server and is rebuilt from the SQL stored in the
+target's history (never from the target itself, which is only read for its history and statistics).
+Each pending file is rehearsed (`rehearsal.rehearse`, rolled back) and then applied for real to the
+scratch copy, so the next file sees it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from dbworkbench.config import Settings
+from dbworkbench.core.db import embedded_server
+from dbworkbench.core.discovery import MigrationKind, discover
+from dbworkbench.core.planner import State, fold, plan_forward
+from dbworkbench.core.session import open_session
+from dbworkbench.core.steps import prepare
+from dbworkbench.core.syntax import parse_statements
+from dbworkbench.errors import PlanError
+from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
+
+APPLIED = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """What the target says about one table."""
+
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementReport:
+    """One pending statement's measured effects, in the target's terms."""
+
+    script: str
+    index: int
+    line: int
+    excerpt: str
+    effect: StatementEffect
+    consequences: tuple[str, ...]
+    """Sentences like "rewrites orders (≈12 M rows, 4.1 GB) under AccessExclusiveLock"."""
+
+
+def _size(value: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024  # type: ignore[assignment]
+    return f"{value} bytes"
+
+
+def _rows(value: int) -> str:
+    for limit, suffix in ((1_000_000_000, " G"), (1_000_000, " M"), (1_000, " k")):
+        if value >= limit:
+            return f"≈{value / limit:.1f}{suffix} rows"
+    return f"≈{value} rows"
+
+
+def consequences(effect: StatementEffect, stats: dict[str, TableStats]) -> list[str]:
+    """Plain sentences about what the effects mean on the target's tables."""
+    def on(table: str) -> str:
+        known = stats.get(table)
+        return f"{table} ({_rows(known.rows)}, {_size(known.bytes)})" if known else f"{table} (new here)"
+
+    said: list[str] = []
+    for name in effect.rewritten:
+        modes = "/".join(sorted(effect.locks.get(name, set()))) or "its lock"
+        said.append(f"rewrites {on(name)} under {modes}")
+    for table in sorted(set(effect.scans) | set(effect.scanned)):
+        blocking = effect.locks.get(table, set()) & WRITE_BLOCKING
+        if blocking:
+            said.append(f"scans {on(table)} holding {'/'.join(sorted(blocking))}: writers wait for the whole scan")
+    for table, held in sorted(effect.locks.items()):
+        if table in stats and "AccessExclusiveLock" in held and not any(table in sentence for sentence in said):
+            said.append(f"takes AccessExclusiveLock on {on(table)}: brief, but queued behind every running query")
+    said += [f"drops {name}" for name in effect.dropped]
+    said += [f"renames {name}" for name in effect.renamed]
+    for table, rows in {**effect.updated, **effect.deleted}.items():
+        said.append(f"changes {rows} row(s) of {on(table)} here")
+    if not effect.transactional:
+        said.append("runs outside a transaction" + (f"; rewrites {', '.join(effect.rewritten)}" if effect.rewritten else ""))
+    return said
+
+
+def _target_stats(conn: psycopg.Connection[Any]) -> dict[str, TableStats]:
+    rows = conn.execute(
+        "SELECT c.relname, GREATEST(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+        "WHERE c.relkind IN ('r', 'p', 'm') AND c.relnamespace NOT IN (SELECT oid FROM pg_namespace "
+        "WHERE nspname IN ('pg_catalog', 'information_schema', 'pg_toast'))").fetchall()
+    return {r[0]: TableStats(r[1], r[2]) for r in rows}
+
+
+def analyze(settings: Settings) -> list[StatementReport]:
+    """Rehearse what is pending on the environment and report each statement's measured effects.
+
+    Raises:
+        PlanError: history lacks the SQL needed to rebuild the schema (a baseline, or rows written by
+            another tool). DatabaseConnectionError: target or embedded server unreachable.
+    """
+    migrations = discover(settings.migrations_dir)
+    with open_session(settings, write=False, purpose="analyze") as session:
+        rows = session.rows(with_sql=True)
+        entries = fold(migrations, rows)
+        stats = _target_stats(session.conn)
+        server_major = session.server_major
+        specs = plan_forward(entries, out_of_order=True)
+        prepared = [prepare(spec, migrations_dir=settings.migrations_dir, project_dir=settings.project_dir,
+                            placeholders=dict(settings.environment.placeholders), server_major=server_major,
+                            stored=None) for spec in specs if spec.action == "apply"]
+    if any(r.kind is MigrationKind.BASELINE for r in rows):
+        raise PlanError("this database was baselined, so its history does not hold the SQL of everything before "
+                        "the baseline; analyze needs the full history to rebuild a copy.")
+    replay = [e.row for e in entries if e.state in APPLIED and e.row is not None]
+    replay.sort(key=lambda r: r.rank)
+    by_rank = {r.rank: r for r in rows}
+    scratch = f"dbwb_rehearsal_{os.getpid()}"
+    status = embedded_server(settings).ensure_running()
+    admin = status.conninfo("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    try:
+        with psycopg.connect(status.conninfo(scratch), autocommit=True) as conn:
+            for row in replay:
+                text = by_rank[row.rank].up_sql
+                if text is None:
+                    raise PlanError(f"history row {row.rank} ({row.script}) has no stored SQL, so the schema cannot "
+                                    "be rebuilt for a rehearsal.")
+                for statement in parse_statements(text):
+                    conn.execute(statement.text)
+            reports: list[StatementReport] = []
+            for step in prepared:
+                for effect in rehearse(conn, step.text.text, server_major=server_major):
+                    statement = step.statements[effect.index]
+                    reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
+                                                   " ".join(statement.text.split())[:100], effect,
+                                                   tuple(consequences(effect, stats))))
+                if runs_in_one_transaction(step.text.text, server_major):
+                    with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
+                        for statement in step.statements:
+                            conn.execute(statement.text)
+            return reports
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
+

@@ -1,0 +1,44 @@
+"""analyze on a real server: a scratch copy rebuilt from history, effects reported in the target's terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dbworkbench.cli import main
+from dbworkbench.core import api
+from dbworkbench.core.db import embedded_server
+from dbworkbench.lint.analyze import analyze
+from tests.conftest import Project
+
+
+@pytest.fixture
+def analyzed(project: Project, settings_of: Any) -> Iterator[Project]:
+    yield project
+    embedded_server(settings_of(project)).stop()
+
+
+def test_pending_statements_are_measured_and_sized(analyzed: Project, settings_of: Any,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    project = analyzed
+    project.write("V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n")
+    api.migrate(settings_of(project))
+    project.query("INSERT INTO orders SELECT g, 'n' FROM generate_series(1, 30000) g")
+    project.query("ANALYZE orders")
+    project.write("V2__index.sql", "CREATE INDEX orders_note ON orders (note);\n")
+    project.write("V3__token.sql", "ALTER TABLE orders ADD COLUMN token float8 DEFAULT random();\n"
+                                   "ALTER TABLE orders ADD COLUMN seen boolean;\n")
+    project.write("V4__concurrent.sql", "CREATE INDEX CONCURRENTLY orders_token ON orders (token);\n")
+    reports = analyze(settings_of(project))
+    said = {(r.script, r.index): r.consequences for r in reports}
+    assert any("scans orders (≈30.0 k rows" in s and "ShareLock" in s for s in said[("sql/V2__index.sql", 0)])
+    assert any("rewrites orders (≈30.0 k rows" in s and "AccessExclusiveLock" in s for s in said[("sql/V3__token.sql", 0)])
+    assert not any("rewrites" in s or "scans" in s for s in said[("sql/V3__token.sql", 1)])
+    assert said[("sql/V4__concurrent.sql", 0)] == ("runs outside a transaction",)
+    assert project.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_note'") == [(0,)], \
+        "the target was only read"
+    assert main(["analyze"]) == 0
+    out = capsys.readouterr().out
+    assert "sql/V3__token.sql" in out and "rewrites orders" in out

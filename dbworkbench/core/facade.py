@@ -7,7 +7,7 @@ catalog reader uses a connection of its own, never the migration connection.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 
@@ -19,7 +19,10 @@ from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.db import connect, resolve_target
 from dbworkbench.core.planner import Entry
 from dbworkbench.core.session import ConfirmRequest
-from dbworkbench.lint.findings import Finding
+from dbworkbench.lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from dbworkbench.lint.analyze import StatementReport
 
 ACTIONS = ("up", "down", "migrate", "redo")
 """What the workbench can ask the engine to run."""
@@ -44,6 +47,8 @@ class EngineApi(Protocol):
               cancel: CancelToken | None = None) -> api.ApplyReport: ...
     def validate(self) -> api.ValidationReport: ...
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
+    def approve(self, key: str, reason: str) -> str: ...
+    def analyze(self) -> list[StatementReport]: ...
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
     def catalog_definition(self, node: CatalogNode) -> str: ...
     def for_environment(self, name: str) -> EngineApi: ...
@@ -112,11 +117,41 @@ class Engine:
         return api.validate(self.settings)
 
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
-        """Findings for each entry that has a file (pure: reads no database)."""
+        """Findings for each entry that has a file (reads no database); approved ones come back as info,
+        saying who approved them."""
+        from dbworkbench.lint.approvals import load_approvals
         from dbworkbench.lint.project import lint_migration
 
-        return {e.key: lint_migration(self.settings, e.file, server_major=server_major)
-                for e in entries if e.file is not None}
+        approvals = load_approvals(self.settings)
+        found: dict[str, list[Finding]] = {}
+        for entry in entries:
+            if entry.file is None:
+                continue
+            approval = approvals.get(entry.key)
+            found[entry.key] = [
+                replace(f, severity=Severity.INFO, message=f"approved by {approval.reviewer}: {f.message}")
+                if approval is not None and f.severity is Severity.ERROR and approval.covers(entry.file, f.rule) else f
+                for f in lint_migration(self.settings, entry.file, server_major=server_major)]
+        return found
+
+    def approve(self, key: str, reason: str) -> str:
+        """Approve every unsafe finding of a migration's current content; returns the approval's path."""
+        from dbworkbench.core.discovery import discover
+        from dbworkbench.lint.approvals import reviewer_name, write_approval
+        from dbworkbench.lint.project import lint_migration
+
+        migration = next(m for m in discover(self.settings.migrations_dir).versioned if m.key == key)
+        rules = sorted({f.rule for f in lint_migration(self.settings, migration, server_major=18)
+                        if f.severity is Severity.ERROR})
+        path = write_approval(self.settings, migration, rules, reason, reviewer_name())
+        return path.relative_to(self.settings.project_dir).as_posix() \
+            if path.is_relative_to(self.settings.project_dir) else str(path)
+
+    def analyze(self) -> list[StatementReport]:
+        """Measured effects of every pending statement (see `lint.analyze`)."""
+        from dbworkbench.lint.analyze import analyze
+
+        return analyze(self.settings)
 
     def _hidden(self) -> frozenset[str]:
         schema, _, table = self.settings.history_table.rpartition(".")

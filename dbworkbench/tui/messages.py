@@ -9,6 +9,7 @@ from dbworkbench.core.api import ApplyReport, StatusReport, ValidationReport
 from dbworkbench.core.catalog import CatalogNode
 from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.errors import DbWorkbenchError
+from dbworkbench.lint.analyze import StatementReport
 from dbworkbench.lint.findings import Finding
 
 
@@ -102,3 +103,20 @@ class LintReady(Message):
     def __init__(self, findings: dict[str, list[Finding]]) -> None:
         super().__init__()
         self.findings = findings
+
+
+class ApprovalWritten(Message):
+    """An approval file was written."""
+
+    def __init__(self, key: str, path: str) -> None:
+        super().__init__()
+        self.key = key
+        self.path = path
+
+
+class AnalysisReady(Message):
+    """Measured effects of the pending statements."""
+
+    def __init__(self, reports: list[StatementReport]) -> None:
+        super().__init__()
+        self.reports = reports

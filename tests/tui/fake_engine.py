@@ -34,6 +34,7 @@ class FakeEngine:
         self.environments = environments
         self.project = "demo"
         self.rows: list[HistoryRow] = []
+        self.approvals: dict[str, str] = {}
         self.catalog: dict[str, list[CatalogNode]] = {
             "": [CatalogNode("schema", "public", "public", "public", expandable=True)],
         }
@@ -97,6 +98,13 @@ class FakeEngine:
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
         return {e.key: lint_text(e.file.up_sql, f"sql/{e.file.script}", server_major=server_major)
                 for e in entries if e.file is not None}
+
+    def approve(self, key: str, reason: str) -> str:
+        self.approvals[key] = reason
+        return f"approvals/V{key}.toml"
+
+    def analyze(self) -> list[object]:
+        return []
 
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
         return self.catalog.get(node.name if node else "", [])

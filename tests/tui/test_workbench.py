@@ -167,3 +167,34 @@ async def test_pending_files_show_lint_findings(project: Project, settings_of: A
         assert "line 3:21  error [require-concurrent-index-creation]" in lint and "safe recipe" in lint
         gutter = str(app.screen.query_one("#sql-view .gutter").render())
         assert gutter.splitlines()[2].startswith("✗")
+
+
+async def test_approve_and_analyze_from_the_workbench(project: Project, settings_of: Any,
+                                                      monkeypatch: Any) -> None:
+    from dbworkbench.core.db import embedded_server
+    from dbworkbench.tui.screens.approve import ApprovalModal
+
+    monkeypatch.setenv("DBWORKBENCH_REVIEWER", "Ada")
+    project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
+    api.migrate(settings_of(project))
+    project.query("INSERT INTO t SELECT generate_series(1, 1000)")
+    project.write("V2__index.sql", "SET LOCAL lock_timeout = '5s';\nCREATE INDEX t_x ON t (x);\n")
+    app = app_for(project, settings_of)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert str(app.screen.query_one(PendingList).get_cell("2", "lint")) == "✗ unsafe"
+            await pilot.press("A")
+            await settle(pilot)
+            assert isinstance(app.screen, ApprovalModal)
+            await pilot.press(*"t has 1000 rows", "enter")
+            await settle(pilot)
+            approval = (project.root / "approvals" / "V2.toml").read_text()
+            assert 'reviewer = "Ada"' in approval and "require-concurrent-index-creation" in approval
+            assert str(app.screen.query_one(PendingList).get_cell("2", "lint")) == "i info"
+            await pilot.press("a")
+            await settle(pilot, rounds=8)
+            lint = str(app.screen.query_one("#lint-view").render())
+            assert "approved by Ada" in lint and "scans t (≈" in lint and "ShareLock" in lint
+    finally:
+        embedded_server(settings_of(project)).stop()

@@ -26,8 +26,9 @@ from dbworkbench.core.facade import EngineApi
 from dbworkbench.core.maintenance import ShowReport
 from dbworkbench.core.planner import row_states
 from dbworkbench.errors import DbWorkbenchError, MigrationInterruptedError
-from dbworkbench.lint.findings import Finding
+from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.tui import messages as msg
+from dbworkbench.tui.screens.approve import ApprovalModal
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
 from dbworkbench.tui.screens.environment import EnvironmentModal
 from dbworkbench.tui.screens.error import ErrorModal
@@ -57,6 +58,8 @@ class MainScreen(Screen[None]):
         Binding("e", "switch_environment", "Env", id="switch-environment"),
         Binding("w", "enable_writes", "Writes", id="enable-writes"),
         Binding("slash", "filter", "Filter", id="filter"),
+        Binding("a", "analyze", "Analyze", id="analyze", show=False),
+        Binding("A", "approve_selected", "Approve", id="approve-selected", show=False),
         Binding("escape", "cancel", "Cancel", id="cancel", show=False),
         Binding("c", "copy_sql", "Copy SQL", id="copy-sql", show=False),
         Binding("1", "show_tab('migrations')", "Migrations", id="show-migrations", show=False),
@@ -75,6 +78,8 @@ class MainScreen(Screen[None]):
         self.shown: ShowReport | None = None
         """The migration in the preview, redrawn when its lint findings arrive."""
         self.findings: dict[str, list[Finding]] = {}
+        self.measured: dict[str, list[str]] = {}
+        """Measured effects by script, once `analyze` ran."""
         """Lint findings by migration key, for the pending pane and the Lint tab."""
         self.selected_key: str | None = None
         self._cancel: CancelToken | None = None
@@ -140,6 +145,14 @@ class MainScreen(Screen[None]):
         pending = tuple(e for e in report.entries if e.row is None or e.state.value in ("outdated", "failed"))
         self._post_result("lint", lambda: msg.LintReady(self.engine.lint(pending, major)))
 
+    @work(thread=True, exclusive=True, group="analyze", exit_on_error=False, description="analyzing")
+    def _analyze(self) -> None:
+        self._post_result("analyze", lambda: msg.AnalysisReady(self.engine.analyze()))
+
+    @work(thread=True, exclusive=True, group="approve", exit_on_error=False, description="writing an approval")
+    def _approve(self, key: str, reason: str) -> None:
+        self._post_result("approve", lambda: msg.ApprovalWritten(key, self.engine.approve(key, reason)))
+
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False, description="validating")
     def _validate(self) -> None:
         self._post_result("validate", lambda: msg.ValidationFinished(self.engine.validate()))
@@ -195,7 +208,27 @@ class MainScreen(Screen[None]):
 
     def _show(self, report: ShowReport) -> None:
         self.shown = report
-        self.query_one(PreviewPane).show_migration(report, self.findings.get(report.entry.key))
+        script = report.entry.file.script if report.entry.file else report.entry.script
+        measured = next((lines for name, lines in self.measured.items() if name.endswith(script)), None)
+        self.query_one(PreviewPane).show_migration(report, self.findings.get(report.entry.key), measured)
+
+    @on(msg.AnalysisReady)
+    def _analysis_ready(self, message: msg.AnalysisReady) -> None:
+        measured: dict[str, list[str]] = {}
+        for report in message.reports:
+            lines = measured.setdefault(report.script, [])
+            lines.append(f"statement {report.index + 1} (line {report.line}): {report.excerpt}")
+            lines += [f"    {s}" for s in report.consequences or ("no lock that blocks writers, no scan, no rewrite",)]
+        self.measured = measured
+        self.query_one(ProgressStrip).say(f"analyzed {len(measured)} pending file(s): see the Lint tab.")
+        if self.shown is not None:
+            self._show(self.shown)
+
+    @on(msg.ApprovalWritten)
+    def _approval_written(self, message: msg.ApprovalWritten) -> None:
+        self.notify(f"wrote {message.path}: commit it with the migration.")
+        if self.report is not None:
+            self._lint(self.report)
 
     @on(msg.LintReady)
     def _lint_ready(self, message: msg.LintReady) -> None:
@@ -342,6 +375,24 @@ class MainScreen(Screen[None]):
             self.query_one(ProgressStrip).say("select a versioned migration first.", error=True)
             return
         self._write("migrate", entry.version.text)
+
+    def action_analyze(self) -> None:
+        self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")
+        self._analyze()
+
+    def action_approve_selected(self) -> None:
+        key = self.selected_key
+        unsafe = [f for f in self.findings.get(key or "", []) if f.severity is Severity.ERROR]
+        if key is None or not unsafe:
+            self.query_one(ProgressStrip).say("select a pending file with unsafe findings to approve.", error=True)
+            return
+        script = unsafe[0].path
+
+        def approved(reason: str | None) -> None:
+            if reason:
+                self._approve(key, reason)
+
+        self.app.push_screen(ApprovalModal(script, unsafe), approved)
 
     def action_redo(self) -> None:
         self._write("redo")

@@ -36,14 +36,15 @@ class PreviewPane(Vertical):
 
     _sql = ""
 
-    def show_migration(self, report: ShowReport, findings: list[Finding] | None = None) -> None:
+    def show_migration(self, report: ShowReport, findings: list[Finding] | None = None,
+                       measured: list[str] | None = None) -> None:
         """Fill every tab for one migration (and its lint findings, when known)."""
         entry, row = report.entry, report.row
         up = row.up_sql if row is not None and row.up_sql is not None and not report.diff else report.file_sql
         self._sql = up or ""
         marked = frozenset(f.line for f in findings or [])
         self.query_one("#sql-view", SqlView).show_sql(self._sql or "-- no SQL (baseline)", marked=marked)
-        self.show_findings(findings)
+        self.show_findings(findings, measured)
         undo = row.undo_sql if row is not None and row.undo_sql else (entry.file.undo_sql if entry.file else None)
         undo_line = entry.file.undo_line if entry.file is not None and not (row and row.undo_sql) else 1
         self.query_one("#undo-view", SqlView).show_sql(
@@ -79,22 +80,22 @@ class PreviewPane(Vertical):
                                         + (f"  {e.detail}" if e.detail else "") for e in report.events]
         return Text("\n".join(lines))
 
-    def show_findings(self, findings: list[Finding] | None) -> None:
-        """List lint findings in the Lint tab."""
+    def show_findings(self, findings: list[Finding] | None, measured: list[str] | None = None) -> None:
+        """List lint findings, and the measured effects once `analyze` ran, in the Lint tab."""
         view = self.query_one("#lint-view", Static)
-        if findings is None:
-            view.update("Not linted yet.")
-            return
-        if not findings:
-            view.update(Text("✓ no findings", style=self.app.theme_variables.get("success", "")))
-            return
         variables = self.app.theme_variables
         text = Text()
-        for finding in findings:
+        if findings is None:
+            text.append("Not linted yet.\n\n")
+        elif not findings:
+            text.append("✓ no findings\n\n", style=variables.get("success", ""))
+        for finding in findings or []:
             colour = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(finding.severity, "foreground")
             text.append(f"line {finding.line}:{finding.column}  {finding.severity.label} [{finding.rule}]\n",
                         style=variables.get(colour, ""))
             text.append(f"  {finding.message}\n  safe recipe: {finding.recipe}\n\n")
+        text.append("Measured (a: analyze on a scratch copy; A: approve the unsafe findings):\n", style="bold")
+        text.append("\n".join(measured) if measured else "  not analyzed yet")
         view.update(text)
 
     def show_object(self, node: CatalogNode, ddl: str) -> None:

@@ -82,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
-    add("analyze", "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
-        "in terms of the target's real tables", json=True)
+    p = add("analyze", "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
+            "in terms of the target's real tables", json=True)
+    p.add_argument("--pending", action="store_true", help="analyze what is pending (the default, and only, mode)")
     p = add("approve", "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

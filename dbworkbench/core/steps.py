@@ -94,7 +94,8 @@ def autocommit_reason(statement: Statement, server_major: int) -> str | None:
     return None
 
 
-def _enum_value_used_later(statements: list[Statement]) -> str | None:
+def enum_value_used_later(statements: list[Statement]) -> str | None:
+    """The label of an enum value added by one statement and used by a later one, if any."""
     for i, statement in enumerate(statements):
         words = significant_words(statement.text, 3)
         if words[:2] != ["alter", "type"]:
@@ -163,7 +164,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
     if batches:
         reasons.append("a batched statement (each batch commits on its own)")
     forced = file is not None and file.no_transaction and not undo
-    used = _enum_value_used_later(statements) if server_major >= 12 else None
+    used = enum_value_used_later(statements) if server_major >= 12 else None
     transactional = not (reasons or forced or used)
     if used:
         warnings.append(f"{display}: enum value {used} is added and used in the same file, so it runs outside a transaction.")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dbworkbench.core.lexer import line_col
+from dbworkbench.core.lexer import Statement, line_col
 from dbworkbench.core.steps import autocommit_reason
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Finding, Severity
@@ -75,6 +75,14 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
             line, column = line_col(text, statement.offset)
             findings.append(Finding("allow-without-reason", Severity.WARNING, path, line + line_base - 1, column,
                                     problem, "Write `-- dbworkbench:allow RULE because WHY`.", index))
+    used = _enum_value_used_later(statements, server_major)
+    if used is not None:
+        line, column = line_col(text, used[0].offset)
+        findings.append(Finding("enum-value-added-and-used", Severity.INFO, path, line + line_base - 1, column,
+                                f"enum value {used[1]} is added and used in the same file: PostgreSQL refuses that "
+                                "in one transaction, so dbworkbench runs this file statement by statement.",
+                                "Fine as is; a failure part-way leaves the earlier statements applied, and "
+                                "`migrate` resumes.", used[0].index))
     if context.touches_existing and not context.sets_lock_timeout and not lock_timeout_configured:
         findings.append(Finding("require-lock-timeout", Severity.WARNING, path, line_base, 1,
                                 "this file changes existing tables without a lock_timeout: one long query ahead of "
@@ -82,6 +90,15 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
                                 "Set lock_timeout for the environment in dbworkbench.toml, or SET lock_timeout "
                                 "= '5s' at the top of the file."))
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
+
+
+def _enum_value_used_later(statements: list[Statement], server_major: int) -> tuple[Statement, str] | None:
+    from dbworkbench.core.steps import enum_value_used_later
+
+    label = enum_value_used_later(statements) if server_major >= 12 else None
+    if label is None:
+        return None
+    return next(s for s in statements if "add value" in " ".join(s.text.lower().split())), label
 
 
 def _no_rules(node: object, context: FileContext) -> Iterable[Hit]:

@@ -61,6 +61,8 @@ def rules(sql: str, *, server_major: int = 18) -> set[str]:
     ("CLUSTER orders USING orders_pkey;", {"ban-cluster"}),
     ("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;", {"ban-lock-table"}),
     ("CREATE ROLE reporting;", {"create-role-not-idempotent"}),
+    ("ALTER TYPE mood ADD VALUE 'great'; UPDATE orders SET m = 'great' WHERE id = 1;", {"enum-value-added-and-used"}),
+    ("ALTER TYPE mood ADD VALUE 'great';", set()),
     ("SELECT 'DROP TABLE orders; ALTER TABLE orders DROP COLUMN x';", set()),
     ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE orders; END $$;", set()),
     ("DO $$ BEGIN EXECUTE 'CREATE INDEX i ON orders (x)'; END $$;", {"require-concurrent-index-creation"}),

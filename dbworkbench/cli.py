@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
+    p = add("schema", "print the environment's schema model, or one object's DDL", json=True)
+    p.add_argument("object", nargs="?", help="table, view, sequence, type or function name")
     p = add("analyze", "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
             "in terms of the target's real tables", json=True)
     p.add_argument("--pending", action="store_true", help="analyze what is pending (the default, and only, mode)")

@@ -137,6 +137,27 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
 
 
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.schema import commands as schema
+
+    if args.object:
+        _emit(schema.object_ddl(settings, args.object))
+        return int(ExitCode.OK)
+    model = schema.snapshot(settings)
+    if args.json:
+        _emit(schema.snapshot_json(model))
+    else:
+        _emit("\n".join([f"schemas: {', '.join(model.schemas) or '-'}",
+                          f"tables ({len(model.tables)}): {', '.join(model.tables) or '-'}",
+                          f"views ({len(model.views)}): {', '.join(model.views) or '-'}",
+                          f"sequences ({len(model.sequences)}): {', '.join(model.sequences) or '-'}",
+                          f"types ({len(model.enums) + len(model.domains) + len(model.composites)}): "
+                          f"{', '.join([*model.enums, *model.domains, *model.composites]) or '-'}",
+                          f"functions ({len(model.functions)}): {', '.join(model.functions) or '-'}",
+                          f"extensions: {', '.join(model.extensions) or '-'}"]))
+    return int(ExitCode.OK)
+
+
 def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.lint.analyze import analyze
 

@@ -1,0 +1,172 @@
+"""Read a live database's catalog into a `SchemaSnapshot`: one query per object kind, never one per table.
+
+System schemas, objects that belong to an extension, and dbworkbench's own history tables are left out.
+Definitions come from PostgreSQL's deparsers (pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef,
+pg_get_functiondef, pg_get_triggerdef), so they compare equal across databases built the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+
+from dbworkbench.schema.model import (
+    Column,
+    CompositeType,
+    Constraint,
+    DefaultPrivilege,
+    Domain,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    Policy,
+    SchemaInfo,
+    SchemaSnapshot,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
+
+USER_SCHEMA = ("{ns}.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+               "AND {ns}.nspname NOT LIKE 'pg_temp%%' AND {ns}.nspname NOT LIKE 'pg_toast_temp%%'")
+NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = {oid} AND e.deptype = 'e')"
+
+
+def _user(ns: str = "n") -> str:
+    return USER_SCHEMA.format(ns=ns)
+
+
+def _own(oid: str) -> str:
+    return NOT_EXTENSION.format(oid=oid)
+
+
+RELATIONS = (f"SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {_user()} "
+             f"AND {_own('c.oid')} AND c.relkind IN ('r', 'p') AND NOT (n.nspname || '.' || c.relname = ANY(%(hidden)s))")
+
+QUERIES = {
+    "schemas": f"SELECT n.nspname, pg_get_userbyid(n.nspowner), obj_description(n.oid, 'pg_namespace'), "
+               f"COALESCE(n.nspacl::text[], '{{}}') FROM pg_namespace n WHERE {_user()} AND {_own('n.oid')}",
+    "tables": f"SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, "
+              f"CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
+              f"(SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
+              f"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
+              f"obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), COALESCE(c.relacl::text[], '{{}}') "
+              f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN ({RELATIONS})",
+    "columns": f"SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+               f"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+               f"CASE WHEN a.attcollation <> t.typcollation THEN (SELECT quote_ident(collname) FROM pg_collation "
+               f"WHERE oid = a.attcollation) END, NULLIF(a.attidentity, ''), "
+               f"CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+               f"col_description(a.attrelid, a.attnum), COALESCE(a.attacl::text[], '{{}}') "
+               f"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+               f"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+               f"WHERE a.attrelid IN ({RELATIONS}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum",
+    "constraints": f"SELECT conrelid, conname, contype, pg_get_constraintdef(oid), convalidated, "
+                   f"obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conrelid IN ({RELATIONS}) "
+                   f"AND contype <> 'n' AND conislocal ORDER BY conrelid, conname",
+    "indexes": f"SELECT i.indrelid, c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid, "
+               f"obj_description(i.indexrelid, 'pg_class') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+               f"WHERE i.indrelid IN ({RELATIONS}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+               f"WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) "
+               f"AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1, 2",
+    "triggers": f"SELECT tgrelid, tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger "
+                f"WHERE tgrelid IN ({RELATIONS}) AND NOT tgisinternal AND tgparentid = 0 ORDER BY 1, 2",
+    "policies": f"SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive, "
+                f"ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r "
+                f"ORDER BY 1), pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) "
+                f"FROM pg_policy p WHERE p.polrelid IN ({RELATIONS}) ORDER BY 1, 2",
+    "views": f"SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', "
+             f"ARRAY(SELECT DISTINCT d.refobjid::regclass::text FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid "
+             f"AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass WHERE r.ev_class = c.oid "
+             f"AND d.refobjid <> c.oid ORDER BY 1), obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
+             f"COALESCE(c.relacl::text[], '{{}}') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             f"WHERE c.relkind IN ('v', 'm') AND {_user()} AND {_own('c.oid')}",
+    "sequences": f"SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, "
+                 f"s.seqmax, s.seqcache, s.seqcycle, (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname) "
+                 f"FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+                 f"WHERE d.objid = c.oid AND d.deptype = 'a' AND d.refobjsubid > 0), obj_description(c.oid, 'pg_class') "
+                 f"FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 f"WHERE {_user()} AND {_own('c.oid')} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid "
+                 f"AND d.deptype = 'i') AND NOT (n.nspname || '.' || c.relname = ANY(%(hidden)s))",
+    "enums": f"SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), "
+             f"obj_description(t.oid, 'pg_type') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+             f"JOIN pg_enum e ON e.enumtypid = t.oid WHERE {_user()} AND {_own('t.oid')} GROUP BY t.oid, n.nspname, t.typname",
+    "domains": f"SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, "
+               f"ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' "
+               f"ORDER BY k.conname), obj_description(t.oid, 'pg_type') FROM pg_type t "
+               f"JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'd' AND {_user()} AND {_own('t.oid')}",
+    "composites": f"SELECT n.nspname, t.typname, ARRAY(SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) "
+                  f"FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped "
+                  f"ORDER BY a.attnum), obj_description(t.oid, 'pg_type') FROM pg_type t JOIN pg_namespace n "
+                  f"ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid WHERE t.typtype = 'c' "
+                  f"AND c.relkind = 'c' AND {_user()} AND {_own('t.oid')}",
+    "functions": f"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, "
+                 f"CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE '' END, "
+                 f"obj_description(p.oid, 'pg_proc'), pg_get_userbyid(p.proowner), COALESCE(p.proacl::text[], '{{}}') "
+                 f"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {_user()} AND {_own('p.oid')}",
+    "extensions": "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "
+                  "JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql'",
+    "default_privileges": "SELECT pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, "
+                          "COALESCE(d.defaclacl::text[], '{}') FROM pg_default_acl d "
+                          "LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2, 3",
+}
+"""The catalog queries, one per object kind."""
+
+
+def introspect(conn: psycopg.Connection[Any], *, hidden: frozenset[str] = frozenset()) -> SchemaSnapshot:
+    """Read the catalog of the connected database.
+
+    Args:
+        conn: any connection (read-only work; runs in one REPEATABLE READ snapshot when not autocommit).
+        hidden: `schema.table` names to leave out (the history tables).
+    """
+    params = {"hidden": sorted(hidden)}
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with conn.cursor() as cur:
+        for kind, query in QUERIES.items():
+            cur.execute(query, params)
+            rows[kind] = cur.fetchall()
+    return _build(rows)
+
+
+def _build(rows: dict[str, list[tuple[Any, ...]]]) -> SchemaSnapshot:
+    per_table: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in
+                                                  ("columns", "constraints", "indexes", "triggers", "policies")}
+    for r in rows["columns"]:
+        per_table["columns"][r[0]].append(Column(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+    column_acl: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows["columns"]:
+        column_acl[r[0]] += [(r[1], item) for item in sorted(r[9])]
+    for r in rows["constraints"]:
+        per_table["constraints"][r[0]].append(Constraint(r[1], r[2], r[3], r[4], r[5]))
+    for r in rows["indexes"]:
+        per_table["indexes"][r[0]].append(Index(r[1], r[2], r[3], r[4]))
+    for r in rows["triggers"]:
+        per_table["triggers"][r[0]].append(Trigger(r[1], r[2], r[3]))
+    for r in rows["policies"]:
+        per_table["policies"][r[0]].append(Policy(r[1], r[2], r[3], tuple(r[4]), r[5], r[6]))
+    tables = {}
+    for oid, schema, name, rls, key, parent, bound, comment, owner, acl in rows["tables"]:
+        tables[f"{schema}.{name}"] = Table(
+            schema, name, tuple(per_table["columns"][oid]), tuple(per_table["constraints"][oid]),
+            tuple(per_table["indexes"][oid]), tuple(per_table["triggers"][oid]), tuple(per_table["policies"][oid]),
+            rls, key, parent, bound, comment, owner, tuple(sorted(acl)), tuple(column_acl[oid]))
+    return SchemaSnapshot(
+        schemas={r[0]: SchemaInfo(r[0], r[1], r[2], tuple(sorted(r[3]))) for r in rows["schemas"]},
+        tables=tables,
+        views={f"{r[0]}.{r[1]}": View(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], tuple(sorted(r[7])))
+               for r in rows["views"]},
+        sequences={f"{r[0]}.{r[1]}": Sequence(*r[:11]) for r in rows["sequences"]},
+        enums={f"{r[0]}.{r[1]}": EnumType(r[0], r[1], tuple(r[2]), r[3]) for r in rows["enums"]},
+        domains={f"{r[0]}.{r[1]}": Domain(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows["domains"]},
+        composites={f"{r[0]}.{r[1]}": CompositeType(r[0], r[1], tuple(tuple(a.split(" ", 1)) for a in r[2]), r[3])
+                    for r in rows["composites"]},
+        functions={f"{r[0]}.{r[1]}({r[2]})": Function(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(sorted(r[7])))
+                   for r in rows["functions"]},
+        extensions={r[0]: Extension(r[0], r[1], r[2]) for r in rows["extensions"]},
+        default_privileges=tuple(DefaultPrivilege(r[0], r[1], r[2], tuple(sorted(r[3]))) for r in rows["default_privileges"]),
+    )

@@ -1,0 +1,66 @@
+"""Introspection reads every object kind, on PostgreSQL 18 and 15."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from dbworkbench.schema.introspect import QUERIES, introspect
+from tests.conftest import Project
+
+EVERYTHING = Path(__file__).resolve().parents[1] / "data" / "every_object_kind.sql"
+
+
+def test_every_object_kind_is_read(any_project: Project) -> None:
+    project = any_project
+    with psycopg.connect(project.conninfo, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'dbwb_reader_test'").fetchone():
+            conn.execute("DROP OWNED BY dbwb_reader_test")
+            conn.execute("DROP ROLE dbwb_reader_test")
+        conn.execute(EVERYTHING.read_text())  # type: ignore[arg-type]
+        model = introspect(conn)
+    assert set(model.schemas) >= {"app", "public"} and model.schemas["app"].comment == "the application"
+    assert any("dbwb_reader_test=U/" in item for item in model.schemas["app"].acl)
+    assert model.enums["app.mood"].labels == ("ok", "meh", "great")
+    domain = model.domains["app.positive"]
+    assert (domain.base, domain.not_null, domain.default, domain.checks) == ("integer", True, "1", ("CHECK ((VALUE > 0))",))
+    assert model.composites["app.money_pair"].attributes == (("amount", "numeric(12,2)"), ("currency", "character(3)"))
+    seq = model.sequences["app.ticket_seq"]
+    assert (seq.start, seq.increment, seq.minimum, seq.maximum, seq.cache, seq.cycle, seq.owned_by) == \
+        (100, 5, 100, 100000, 3, True, "app.customers.score")
+    customers = model.tables["app.customers"]
+    columns = {c.name: c for c in customers.columns}
+    assert columns["id"].identity == "d" and "app.customers_id_seq" not in model.sequences
+    assert columns["email"].type == "citext" and columns["email"].comment == "login"
+    assert columns["name"].collation == '"C"' and columns["mood"].default == "'ok'::app.mood"
+    assert columns["name_upper"].generated == "upper(name)"
+    assert customers.comment == "people"
+    assert {c for c, item in customers.column_acl if item.startswith("dbwb_reader_test=r/")} == {"id", "email"}
+    orders = model.tables["app.orders"]
+    kinds = {c.name: (c.kind, c.validated) for c in orders.constraints}
+    assert kinds["orders_note_short"] == ("c", False) and any(k == ("x", True) for k in kinds.values())
+    fk = next(c for c in orders.constraints if c.kind == "f")
+    assert "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED" in fk.definition
+    assert {i.name for i in orders.indexes} == {"orders_note_partial", "orders_lower_note"}
+    assert "INCLUDE (amount)" in next(i.definition for i in orders.indexes if i.name == "orders_lower_note")
+    assert orders.rls and orders.policies[0].roles == ("dbwb_reader_test",) and orders.policies[0].using == "(amount < (1000)::numeric)"
+    assert [t.name for t in orders.triggers] == ["orders_touch"]
+    assert any(item.startswith("dbwb_reader_test=r/") for item in orders.acl)
+    assert model.views["app.big_orders"].depends_on == ("app.customers", "app.orders")
+    assert model.views["app.order_totals"].materialized
+    assert {f.signature for f in model.functions.values()} == {"app.touch()", "app.archive(IN days integer)"} or \
+        {f.signature for f in model.functions.values()} == {"app.touch()", "app.archive(days integer)"}
+    assert any(item.startswith("dbwb_reader_test=X/") for item in model.functions["app.touch()"].acl)
+    assert "citext" in model.extensions and not any(f.name.startswith("citext") for f in model.functions.values())
+    events = model.tables["app.events"]
+    assert events.partition_key == "RANGE (at)" and [i.name for i in events.indexes] == ["events_kind"]
+    part = model.tables["app.events_2026"]
+    assert part.partition_of == "app.events" and "FOR VALUES FROM" in (part.partition_bound or "")
+    assert part.indexes == (), "attached partition indexes come with the parent's"
+    assert any(d.schema == "app" and d.object_type == "r" for d in model.default_privileges)
+    with psycopg.connect(project.conninfo, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA app CASCADE")
+        conn.execute("DROP OWNED BY dbwb_reader_test")
+        conn.execute("DROP ROLE dbwb_reader_test")
+    assert len(QUERIES) == 15, "one query per object kind"

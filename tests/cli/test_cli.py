@@ -224,3 +224,17 @@ def test_unsafe_change_needs_an_approval_bound_to_the_file(project: Project, cap
     assert run(capsys, "migrate", "--env", "prod", "--yes", "--steps", "1")[0] == 0
     assert project.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'o_code'") == [(1,)]
     assert run(capsys, "migrate", "--yes")[0] == 0, "an unprotected environment needs no approval"
+
+
+def test_the_demo_project_migrates_on_a_protected_environment(project: Project,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "sql", project.sql_dir, dirs_exist_ok=True)
+    shutil.copytree(root / "approvals", project.root / "approvals")
+    config = project.root / "dbworkbench.toml"
+    config.write_text(config.read_text() + '\n[placeholders]\ncompany = "Example Co"\n')
+    code, out, err = run(capsys, "migrate", "--env", "prod", "--yes")
+    assert code == 0, err
+    assert "13 file(s) done" in out

@@ -49,12 +49,15 @@ RELATIONS = (f"SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
 
 QUERIES = {
     "schemas": f"SELECT n.nspname, pg_get_userbyid(n.nspowner), obj_description(n.oid, 'pg_namespace'), "
-               f"COALESCE(n.nspacl::text[], '{{}}') FROM pg_namespace n WHERE {_user()} AND {_own('n.oid')}",
+               f"COALESCE(n.nspacl, acldefault('n', n.nspowner))::text[] FROM pg_namespace n WHERE {_user()} AND {_own('n.oid')}",
     "tables": f"SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, "
               f"CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
-              f"(SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
+              f"(SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) FROM pg_inherits i JOIN pg_class pc "
+              f"ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+              f"WHERE i.inhrelid = c.oid AND c.relispartition), "
               f"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
-              f"obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), COALESCE(c.relacl::text[], '{{}}') "
+              f"obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
+              f"COALESCE(c.relacl, acldefault('r', c.relowner))::text[] "
               f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN ({RELATIONS})",
     "columns": f"SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
                f"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
@@ -80,11 +83,12 @@ QUERIES = {
                 f"ORDER BY 1), pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) "
                 f"FROM pg_policy p WHERE p.polrelid IN ({RELATIONS}) ORDER BY 1, 2",
     "views": f"SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', "
-             f"ARRAY(SELECT DISTINCT d.refobjid::regclass::text FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid "
-             f"AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass WHERE r.ev_class = c.oid "
-             f"AND d.refobjid <> c.oid ORDER BY 1), obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
-             f"COALESCE(c.relacl::text[], '{{}}') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-             f"WHERE c.relkind IN ('v', 'm') AND {_user()} AND {_own('c.oid')}",
+             f"ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid "
+             f"AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass "
+             f"JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+             f"WHERE r.ev_class = c.oid AND d.refobjid <> c.oid ORDER BY 1), obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
+             f"COALESCE(c.relacl, acldefault('r', c.relowner))::text[] FROM pg_class c "
+             f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND {_user()} AND {_own('c.oid')}",
     "sequences": f"SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, "
                  f"s.seqmax, s.seqcache, s.seqcycle, (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname) "
                  f"FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
@@ -106,7 +110,8 @@ QUERIES = {
                   f"AND c.relkind = 'c' AND {_user()} AND {_own('t.oid')}",
     "functions": f"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, "
                  f"CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE '' END, "
-                 f"obj_description(p.oid, 'pg_proc'), pg_get_userbyid(p.proowner), COALESCE(p.proacl::text[], '{{}}') "
+                 f"obj_description(p.oid, 'pg_proc'), pg_get_userbyid(p.proowner), "
+                 f"COALESCE(p.proacl, acldefault('f', p.proowner))::text[] "
                  f"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {_user()} AND {_own('p.oid')}",
     "extensions": "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "
                   "JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql'",

@@ -1,0 +1,65 @@
+"""Access-control lists: parse PostgreSQL aclitems and write the GRANT / REVOKE that turn one list into another."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+PRIVILEGES = {
+    "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES", "t": "TRIGGER",
+    "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "c": "CONNECT", "T": "TEMPORARY", "m": "MAINTAIN",
+}
+"""aclitem letters and the privilege each stands for."""
+
+
+def parse(item: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """`grantee=privs/grantor` -> (grantee or PUBLIC, privileges, those WITH GRANT OPTION)."""
+    grantee, _, rest = item.partition("=")
+    letters = rest.partition("/")[0]
+    privileges, grantable = set(), set()
+    for index, letter in enumerate(letters):
+        if letter == "*":
+            continue
+        name = PRIVILEGES.get(letter)
+        if name is None:
+            continue
+        privileges.add(name)
+        if index + 1 < len(letters) and letters[index + 1] == "*":
+            grantable.add(name)
+    return (grantee.strip('"') or "PUBLIC"), frozenset(privileges), frozenset(grantable)
+
+
+def _who(grantee: str) -> str:
+    return "PUBLIC" if grantee == "PUBLIC" else sql.Identifier(grantee).as_string(None)
+
+
+def changes(object_sql: str, before: tuple[str, ...], after: tuple[str, ...], *, owner: str | None = None,
+            columns: str = "") -> list[str]:
+    """GRANT/REVOKE statements turning `before` into `after` on one object (`TABLE x`, `FUNCTION f(int)`, ...).
+
+    The owner's own entry is left alone: ownership is not managed here.
+    """
+    old = {g: (p, o) for g, p, o in map(parse, before)}
+    new = {g: (p, o) for g, p, o in map(parse, after)}
+    statements = []
+    for grantee in sorted(set(old) | set(new)):
+        if grantee == owner:
+            continue
+        had, had_option = old.get(grantee, (frozenset(), frozenset()))
+        has, has_option = new.get(grantee, (frozenset(), frozenset()))
+        if (had, had_option) == (has, has_option):
+            continue
+        with_columns = f" ({columns})" if columns else ""
+        if had - has:
+            statements.append(f"REVOKE {', '.join(p + with_columns for p in sorted(had - has))} ON {object_sql} "
+                              f"FROM {_who(grantee)}")
+        plain = (has - had) | (has & had & (had_option - has_option))
+        if plain - has_option:
+            statements.append(f"GRANT {', '.join(p + with_columns for p in sorted(plain - has_option))} "
+                              f"ON {object_sql} TO {_who(grantee)}")
+        if has_option - had_option:
+            statements.append(f"GRANT {', '.join(p + with_columns for p in sorted(has_option - had_option))} "
+                              f"ON {object_sql} TO {_who(grantee)} WITH GRANT OPTION")
+        if had_option - has_option and had_option & has:
+            statements.append(f"REVOKE GRANT OPTION FOR {', '.join(sorted(had_option - has_option))} "
+                              f"ON {object_sql} FROM {_who(grantee)}")
+    return statements

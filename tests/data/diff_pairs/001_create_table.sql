@@ -1,0 +1,4 @@
+-- @a
+
+-- @b
+CREATE TABLE t (id bigint PRIMARY KEY, a int, b text);

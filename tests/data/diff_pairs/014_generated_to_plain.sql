@@ -1,0 +1,4 @@
+-- @a
+CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+-- @b
+CREATE TABLE t (a int, b int);

@@ -1,0 +1,4 @@
+-- @a
+CREATE TABLE t (a int); CREATE SEQUENCE s;
+-- @b
+CREATE TABLE t (a int); CREATE SEQUENCE s OWNED BY t.a;

@@ -1,0 +1,4 @@
+-- @a
+
+-- @b
+CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE t (m mood DEFAULT 'ok');

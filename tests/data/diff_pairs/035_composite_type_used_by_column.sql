@@ -1,0 +1,4 @@
+-- @a
+
+-- @b
+CREATE TYPE pair AS (x int, y text); CREATE TABLE t (p pair);

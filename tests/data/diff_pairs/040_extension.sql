@@ -1,0 +1,4 @@
+-- @a
+
+-- @b
+CREATE EXTENSION IF NOT EXISTS citext; CREATE TABLE t (e citext);

@@ -1,0 +1,4 @@
+-- @a
+CREATE SCHEMA old; CREATE TABLE old.t (a int);
+-- @b
+

@@ -1,0 +1,4 @@
+-- @a
+
+-- @b
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO dbwb_diff_r2;

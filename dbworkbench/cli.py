@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
+    p = add("diff", "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)
+    p.add_argument("--from", dest="source", required=True, metavar="URL|DIR")
+    p.add_argument("--to", dest="target", required=True, metavar="URL|DIR")
+    p.add_argument("--allow-data-loss", action="store_true", help="emit drops of tables and columns, narrowing types")
+    p.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
+                   help="schema.table=new_name or schema.table.column=new_name: RENAME instead of drop + add")
     p = add("schema", "print the environment's schema model, or one object's DDL", json=True)
     p.add_argument("object", nargs="?", help="table, view, sequence, type or function name")
     p = add("analyze", "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "

@@ -137,6 +137,36 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
 
 
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.errors import ConfigError
+    from dbworkbench.schema.diff import diff
+    from dbworkbench.schema.sources import load
+
+    renames = {}
+    for item in args.rename:
+        old, sep, new = item.partition("=")
+        if not sep or not old or not new:
+            raise ConfigError(f"--rename {item!r}: write schema.table=new_name or schema.table.column=new_name.")
+        renames[old] = new
+    result = diff(load(args.source, settings), load(args.target, settings), allow_data_loss=args.allow_data_loss,
+                  renames=renames)
+    if args.json:
+        _emit(json.dumps({"changes": [{"sql": c.sql, "object": c.object, "unsafe": list(c.unsafe)}
+                                      for c in result.changes],
+                          "withheld": [{"sql": c.sql, "object": c.object, "unsafe": list(c.unsafe)}
+                                       for c in result.withheld]}, indent=2))
+        return int(ExitCode.OK)
+    lines = []
+    for change in result.changes:
+        lines += [f"-- unsafe: {'; '.join(change.unsafe)}"] if change.unsafe else []
+        lines.append(f"{change.sql};")
+    if result.withheld:
+        lines.append("-- withheld, because they lose data (pass --allow-data-loss to include them):")
+        lines += [f"--   {change.sql};" for change in result.withheld]
+    _emit("\n".join(lines) if lines else "-- the schemas are the same")
+    return int(ExitCode.OK)
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.schema import commands as schema
 

@@ -21,8 +21,7 @@ PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}")
 
 def normalise(text: str) -> str:
     """Drop a BOM and turn CRLF / CR line endings into LF, so checkouts on any OS hash alike."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

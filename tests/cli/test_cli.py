@@ -238,3 +238,27 @@ def test_the_demo_project_migrates_on_a_protected_environment(project: Project,
     code, out, err = run(capsys, "migrate", "--env", "prod", "--yes")
     assert code == 0, err
     assert "13 file(s) done" in out
+
+
+def test_diff_between_folders(project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                              settings_of: object) -> None:
+    from dbworkbench.core.db import embedded_server
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    before.mkdir()
+    after.mkdir()
+    (before / "1.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, old_name text, legacy text);\n")
+    (after / "1.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, new_name text);\nCREATE INDEX t_n ON t (new_name);\n")
+    try:
+        code, out, _ = run(capsys, "diff", "--from", str(before), "--to", str(after), "--rename",
+                           "public.t.old_name=new_name")
+        assert code == 0
+        assert 'RENAME COLUMN "old_name" TO "new_name";' in out and "CREATE INDEX t_n" in out
+        assert "-- withheld, because they lose data" in out and 'DROP COLUMN "legacy"' in out
+        code, out, _ = run(capsys, "diff", "--from", str(before), "--to", str(after), "--allow-data-loss", "--json")
+        data = json.loads(out)
+        assert data["withheld"] == [] and any("DROP COLUMN" in c["sql"] for c in data["changes"])
+        code, out, _ = run(capsys, "diff", "--from", str(after), "--to", str(after))
+        assert out.strip() == "-- the schemas are the same"
+    finally:
+        embedded_server(settings_of(project)).stop()  # type: ignore[operator]

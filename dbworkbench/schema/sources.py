@@ -1,0 +1,68 @@
+"""Where a schema to compare comes from: a live database (URL), or a folder of .sql files built on a scratch
+database of the project's embedded server."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from dbworkbench.config import Settings, check_url
+from dbworkbench.core.db import embedded_server
+from dbworkbench.core.discovery import discover
+from dbworkbench.core.syntax import parse_statements
+from dbworkbench.errors import DatabaseConnectionError, PlanError
+from dbworkbench.schema.introspect import introspect
+from dbworkbench.schema.model import SchemaSnapshot
+
+_MIGRATION_NAME = re.compile(r"^(V.+__|R__).+\.sql$")
+
+
+def _scripts(folder: Path) -> list[tuple[str, str]]:
+    """The folder's SQL in the order to run it: migrations in version order (up parts), else files by name."""
+    if any(_MIGRATION_NAME.match(p.name) for p in folder.glob("*.sql")):
+        migrations = discover(folder)
+        return [(m.script, m.up_sql) for m in (*migrations.versioned, *migrations.repeatable)]
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.rglob("*.sql"))]
+
+
+def load(source: str, settings: Settings) -> SchemaSnapshot:
+    """Introspect a URL, or build a folder of .sql files on a scratch database and introspect that.
+
+    Raises:
+        PlanError: a file of the folder fails. DatabaseConnectionError: unreachable database.
+    """
+    folder = Path(source)
+    if folder.is_dir():
+        return _from_folder(folder, settings)
+    url = check_url(source, "--from/--to")
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            return introspect(conn)
+    except psycopg.OperationalError as exc:
+        raise DatabaseConnectionError(f"could not connect to {source!r}: {str(exc).strip().splitlines()[0]}") from exc
+
+
+def _from_folder(folder: Path, settings: Settings) -> SchemaSnapshot:
+    status = embedded_server(settings).ensure_running()
+    name = f"dbwb_scratch_{os.getpid()}_{abs(hash(str(folder))) % 10_000}"
+    admin = status.conninfo("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
+            for script, text in _scripts(folder):
+                for statement in parse_statements(text):
+                    try:
+                        conn.execute(statement.text)
+                    except psycopg.Error as exc:
+                        raise PlanError(f"{folder / script}:{statement.line}: {str(exc).strip().splitlines()[0]} "
+                                        "(while building the folder's schema on a scratch database)") from exc
+            return introspect(conn)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

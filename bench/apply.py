@@ -25,7 +25,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dbworkbench.core.embedded import EmbeddedServer, wheel_bin_dir
+from dbworkbench.core.embedded import EmbeddedServer, wheel_bin_dir  # noqa: E402
 
 STATUSES = ("new", "active", "suspended", "closed")
 

@@ -21,7 +21,7 @@ import time
 
 STARTED = time.perf_counter()
 
-from pathlib import Path
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -16,21 +16,8 @@ from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.discovery import MigrationSet, discover
 from dbworkbench.core.executor import Executor, dry_run_sql
 from dbworkbench.core.history import HistoryEvent, HistoryRow
-from dbworkbench.core.planner import (
-    Entry,
-    State,
-    StepSpec,
-    fold,
-    plan_backward,
-    plan_forward,
-)
-from dbworkbench.core.session import (
-    Confirm,
-    ConfirmRequest,
-    Session,
-    open_session,
-    require_confirmation,
-)
+from dbworkbench.core.planner import Entry, State, StepSpec, fold, plan_backward, plan_forward
+from dbworkbench.core.session import Confirm, ConfirmRequest, Session, open_session, require_confirmation
 from dbworkbench.core.steps import PreparedStep, prepare
 from dbworkbench.core.versions import Version, next_version
 from dbworkbench.errors import ConfigError, PlanError

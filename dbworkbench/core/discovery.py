@@ -13,12 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from dbworkbench.core.scripts import (
-    checksum,
-    normalise,
-    split_sections,
-    wants_no_transaction,
-)
+from dbworkbench.core.scripts import checksum, normalise, split_sections, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import DiscoveryError
 

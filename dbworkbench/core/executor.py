@@ -22,12 +22,7 @@ from dbworkbench.core.blockers import describe_blockers
 from dbworkbench.core.history import HistoryStore
 from dbworkbench.core.lexer import Statement, significant_words
 from dbworkbench.core.steps import PreparedStep
-from dbworkbench.errors import (
-    DatabaseConnectionError,
-    MigrationFailedError,
-    MigrationInterruptedError,
-    SqlErrorDetail,
-)
+from dbworkbench.errors import DatabaseConnectionError, MigrationFailedError, MigrationInterruptedError, SqlErrorDetail
 
 Conn = psycopg.Connection[Any]
 LOCK_NOT_AVAILABLE = "55P03"
@@ -186,7 +181,7 @@ class Executor:
         replayed = 0
         try:
             with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                for replayed, statement in enumerate(step.statements):
+                for replayed, statement in enumerate(step.statements):  # noqa: B007 (read in the handler)
                     cur.execute(statement.text, prepare=False)
         except psycopg.Error:
             return replayed, None

@@ -228,7 +228,9 @@ class _RoutineBodyTracker:
         if len(self.head) < 4:
             self.head.append(lowered if lowered in _ROUTINE_HEAD else "")
         if paren_depth == 0 and self._is_routine():
-            if lowered == "begin" or lowered == "case" and self.depth >= 1:
+            if lowered == "begin":
+                self.depth += 1
+            elif lowered == "case" and self.depth >= 1:
                 self.depth += 1
             elif lowered == "end" and self.depth > 0:
                 self.depth -= 1

@@ -14,13 +14,7 @@ from dbworkbench.core.history import HistoryEvent, HistoryRow, NewRow
 from dbworkbench.core.lexer import UnterminatedError, strip_comments_and_space
 from dbworkbench.core.planner import Entry, State, fold
 from dbworkbench.core.scripts import substitute
-from dbworkbench.core.session import (
-    Confirm,
-    ConfirmRequest,
-    Session,
-    open_session,
-    require_confirmation,
-)
+from dbworkbench.core.session import Confirm, ConfirmRequest, Session, open_session, require_confirmation
 from dbworkbench.errors import PlanError, ProtectedEnvironmentError
 
 

@@ -21,7 +21,8 @@ PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}")
 
 def normalise(text: str) -> str:
     """Drop a BOM and turn CRLF / CR line endings into LF, so checkouts on any OS hash alike."""
-    text = text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):
+        text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

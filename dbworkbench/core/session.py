@@ -12,13 +12,7 @@ import psycopg
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core import locking
-from dbworkbench.core.db import (
-    Target,
-    apply_timeouts,
-    connect,
-    resolve_target,
-    server_version,
-)
+from dbworkbench.core.db import Target, apply_timeouts, connect, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
 from dbworkbench.errors import ConfigError, ProtectedEnvironmentError
 

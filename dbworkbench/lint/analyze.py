@@ -24,12 +24,7 @@ from dbworkbench.core.session import open_session
 from dbworkbench.core.steps import prepare
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import PlanError
-from dbworkbench.lint.rehearsal import (
-    WRITE_BLOCKING,
-    StatementEffect,
-    rehearse,
-    runs_in_one_transaction,
-)
+from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
 
 APPLIED = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
 

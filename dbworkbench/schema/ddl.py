@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from dbworkbench.schema.model import (
-    Column,
-    CompositeType,
-    Domain,
-    EnumType,
-    Policy,
-    Sequence,
-    Table,
-    View,
-)
+from dbworkbench.schema.model import Column, CompositeType, Domain, EnumType, Policy, Sequence, Table, View
 
 
 def ident(*parts: str) -> str:

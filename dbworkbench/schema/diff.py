@@ -31,13 +31,7 @@ from dbworkbench.schema.changes import (
     comment,
 )
 from dbworkbench.schema.ddl import ident, literal
-from dbworkbench.schema.diff_tables import (
-    apply_renames,
-    default_privileges,
-    functions,
-    tables,
-    views,
-)
+from dbworkbench.schema.diff_tables import apply_renames, default_privileges, functions, tables, views
 from dbworkbench.schema.model import CompositeType, Domain, SchemaSnapshot
 
 

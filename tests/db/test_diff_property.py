@@ -59,9 +59,10 @@ def test_applying_the_diff_reaches_b(path: Path, pg18: Server, roles: None) -> N
         model_a, model_b = introspect(a_conn), introspect(b_conn)
     changes = diff(model_a, model_b, allow_data_loss=True)
     assert not changes.withheld
-    with psycopg.connect(a_info) as conn, conn.transaction():
-        for change in changes.changes:
-            conn.execute(change.sql)  # type: ignore[arg-type]
+    with psycopg.connect(a_info) as conn:
+        with conn.transaction():
+            for change in changes.changes:
+                conn.execute(change.sql)  # type: ignore[arg-type]
     with psycopg.connect(a_info) as conn:
         after = introspect(conn)
     assert normalised(after) == normalised(model_b), changes.sql

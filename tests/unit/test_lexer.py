@@ -7,12 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pglast import parser as pg_parser
 
-from dbworkbench.core.lexer import (
-    UnterminatedError,
-    significant_words,
-    split_statements,
-    strip_comments_and_space,
-)
+from dbworkbench.core.lexer import UnterminatedError, significant_words, split_statements, strip_comments_and_space
 
 
 def texts(script: str) -> list[str]:

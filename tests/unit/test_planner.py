@@ -9,13 +9,7 @@ import pytest
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
 from dbworkbench.core.history import HistoryRow
-from dbworkbench.core.planner import (
-    State,
-    fold,
-    plan_backward,
-    plan_forward,
-    row_states,
-)
+from dbworkbench.core.planner import State, fold, plan_backward, plan_forward, row_states
 from dbworkbench.core.scripts import checksum
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ChecksumMismatchError, PlanError

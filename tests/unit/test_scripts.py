@@ -2,12 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbworkbench.core.scripts import (
-    placeholder_names,
-    split_sections,
-    substitute,
-    wants_no_transaction,
-)
+from dbworkbench.core.scripts import placeholder_names, split_sections, substitute, wants_no_transaction
 
 
 def test_placeholders_are_filled_and_positions_map_back() -> None:

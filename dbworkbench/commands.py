@@ -167,6 +167,23 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def cmd_drift(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.schema.drift import drift
+
+    items = drift(settings)
+    if args.json:
+        _emit(json.dumps([{"object": i.change.object, "sql": i.change.sql, "last_touched_by": i.last_touched_by}
+                          for i in items], indent=2))
+    elif not items:
+        _emit("no drift: the live schema is what the applied migrations built.")
+    else:
+        _emit(f"{len(items)} change(s) made outside migrations (as the SQL that would make them):")
+        for item in items:
+            _emit(f"  {item.change.sql};\n      on {item.change.object}; last touched by "
+                  f"{item.last_touched_by or 'no migration'}")
+    return int(ExitCode.INTEGRITY if items else ExitCode.OK)
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.schema import commands as schema
 

@@ -9,24 +9,18 @@ scratch copy, so the next file sees it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from dbworkbench.config import Settings
-from dbworkbench.core.db import embedded_server
-from dbworkbench.core.discovery import MigrationKind, discover
-from dbworkbench.core.planner import State, fold, plan_forward
+from dbworkbench.core.discovery import discover
+from dbworkbench.core.planner import fold, plan_forward
 from dbworkbench.core.session import open_session
 from dbworkbench.core.steps import prepare
-from dbworkbench.core.syntax import parse_statements
-from dbworkbench.errors import PlanError
 from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
-
-APPLIED = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
+from dbworkbench.schema.replay import applied_rows, scratch_from_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,39 +110,17 @@ def analyze(settings: Settings) -> list[StatementReport]:
         prepared = [prepare(spec, migrations_dir=settings.migrations_dir, project_dir=settings.project_dir,
                             placeholders=dict(settings.environment.placeholders), server_major=server_major,
                             stored=None) for spec in specs if spec.action == "apply"]
-    if any(r.kind is MigrationKind.BASELINE for r in rows):
-        raise PlanError("this database was baselined, so its history does not hold the SQL of everything before "
-                        "the baseline; analyze needs the full history to rebuild a copy.")
-    replay = [e.row for e in entries if e.state in APPLIED and e.row is not None]
-    replay.sort(key=lambda r: r.rank)
-    by_rank = {r.rank: r for r in rows}
-    scratch = f"dbwb_rehearsal_{os.getpid()}"
-    status = embedded_server(settings).ensure_running()
-    admin = status.conninfo("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    try:
-        with psycopg.connect(status.conninfo(scratch), autocommit=True) as conn:
-            for row in replay:
-                text = by_rank[row.rank].up_sql
-                if text is None:
-                    raise PlanError(f"history row {row.rank} ({row.script}) has no stored SQL, so the schema cannot "
-                                    "be rebuilt for a rehearsal.")
-                for statement in parse_statements(text):
-                    conn.execute(statement.text)
-            reports: list[StatementReport] = []
-            for step in prepared:
-                for effect in rehearse(conn, step.text.text, server_major=server_major):
-                    statement = step.statements[effect.index]
-                    reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
-                                                   " ".join(statement.text.split())[:100], effect,
-                                                   tuple(consequences(effect, stats))))
-                if runs_in_one_transaction(step.text.text, server_major):
-                    with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
-                        for statement in step.statements:
-                            conn.execute(statement.text)
-            return reports
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
+    with scratch_from_history(settings, applied_rows(entries, rows)) as conn:
+        reports: list[StatementReport] = []
+        for step in prepared:
+            for effect in rehearse(conn, step.text.text, server_major=server_major):
+                statement = step.statements[effect.index]
+                reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
+                                               " ".join(statement.text.split())[:100], effect,
+                                               tuple(consequences(effect, stats))))
+            if runs_in_one_transaction(step.text.text, server_major):
+                with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
+                    for statement in step.statements:
+                        conn.execute(statement.text)
+        return reports
 

@@ -1,0 +1,68 @@
+"""A scratch database on the project's embedded server, holding the schema that history says the target has.
+
+Built by running, in rank order, the SQL stored with every applied migration (the target is only read for
+its history). Used by `analyze` (to rehearse pending files) and `drift` (to compare with the live schema).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from dbworkbench.config import Settings
+from dbworkbench.core.db import embedded_server
+from dbworkbench.core.discovery import MigrationKind
+from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.planner import Entry, State
+from dbworkbench.core.syntax import parse_statements
+from dbworkbench.errors import PlanError
+
+APPLIED = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
+"""States whose stored SQL is part of the target's schema."""
+
+
+def applied_rows(entries: list[Entry], rows: list[HistoryRow]) -> list[HistoryRow]:
+    """The history rows (with SQL) that built the target, in rank order.
+
+    Raises:
+        PlanError: a baseline, or a row without stored SQL, makes the history incomplete.
+    """
+    if any(r.kind is MigrationKind.BASELINE for r in rows):
+        raise PlanError("this database was baselined, so its history does not hold the SQL of everything before "
+                        "the baseline; a copy cannot be rebuilt from it.")
+    by_rank = {r.rank: r for r in rows}
+    chosen = sorted((by_rank[e.row.rank] for e in entries if e.state in APPLIED and e.row is not None),
+                    key=lambda r: r.rank)
+    missing = [r.script for r in chosen if r.up_sql is None]
+    if missing:
+        raise PlanError(f"history holds no SQL for {', '.join(missing)}, so the schema cannot be rebuilt.")
+    return chosen
+
+
+@contextlib.contextmanager
+def scratch_from_history(settings: Settings, rows: list[HistoryRow]) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection to a scratch database where `rows` were replayed; dropped afterwards."""
+    status = embedded_server(settings).ensure_running()
+    name = f"dbwb_replay_{os.getpid()}"
+    admin = status.conninfo("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
+            for row in rows:
+                for statement in parse_statements(row.up_sql or ""):
+                    try:
+                        conn.execute(statement.text)
+                    except psycopg.Error as exc:
+                        raise PlanError(f"replaying {row.script} (history rank {row.rank}) failed at line "
+                                        f"{statement.line}: {str(exc).strip().splitlines()[0]}") from exc
+            yield conn
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-data-loss", action="store_true", help="emit drops of tables and columns, narrowing types")
     p.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
                    help="schema.table=new_name or schema.table.column=new_name: RENAME instead of drop + add")
+    p = add("plan", "the migration from the environment to the desired schema in schema/; --write saves it", json=True)
+    p.add_argument("--write", metavar="DESCRIPTION", help="write it as the next migration, with its undo")
+    p.add_argument("--allow-data-loss", action="store_true", help="include drops of tables and columns")
     add("drift", "compare the live schema with the one history says it has; exit 5 on any difference", json=True)
     p = add("schema", "print the environment's schema model, or one object's DDL", json=True)
     p.add_argument("object", nargs="?", help="table, view, sequence, type or function name")

@@ -167,6 +167,24 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.schema.plan import plan, tagged, write_plan
+
+    if args.write:
+        path = write_plan(settings, args.write, allow_data_loss=args.allow_data_loss)
+        _emit(f"created {path}" if path else "nothing to plan: the environment matches schema/.")
+        return int(ExitCode.OK)
+    result = plan(settings, allow_data_loss=args.allow_data_loss)
+    if args.json:
+        _emit(json.dumps({"sql": [c.sql for c in result.forward.changes], "undo": [c.sql for c in result.undo.changes],
+                          "withheld": [c.sql for c in result.forward.withheld]}, indent=2))
+    elif result.forward.empty:
+        _emit("nothing to plan: the environment matches schema/.")
+    else:
+        _emit(tagged(result.forward).rstrip())
+    return int(ExitCode.OK)
+
+
 def cmd_drift(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.schema.drift import drift
 

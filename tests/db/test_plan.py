@@ -1,0 +1,62 @@
+"""plan on a real server: the desired schema in schema/ becomes a migration whose undo returns the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dbworkbench.cli import main
+from dbworkbench.core import api
+from dbworkbench.core.db import embedded_server
+from tests.conftest import Project
+
+
+@pytest.fixture
+def planned(project: Project, settings_of: Any) -> Iterator[Project]:
+    yield project
+    embedded_server(settings_of(project)).stop()
+
+
+def test_plan_write_migrate_and_undo(planned: Project, settings_of: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    project = planned
+    project.write("V001__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, email text, legacy text);\n")
+    api.migrate(settings_of(project))
+    desired = project.root / "schema"
+    desired.mkdir()
+    (desired / "tables.sql").write_text(
+        "CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL, legacy text);\n"
+        "CREATE TABLE orders (id int PRIMARY KEY, account_id int REFERENCES accounts);\n"
+        "CREATE INDEX orders_account ON orders (account_id);\n")
+    assert main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert "-- unsafe: scans the table under ACCESS EXCLUSIVE" in out and 'CREATE TABLE "public"."orders"' in out
+    assert main(["plan", "--write", "add orders"]) == 0
+    assert capsys.readouterr().out.strip() == "created sql/V002__add_orders.sql"
+    written = (project.sql_dir / "V002__add_orders.sql").read_text()
+    assert "-- @undo" in written and "DROP TABLE" in written.split("-- @undo")[1]
+    api.migrate(settings_of(project))
+    assert project.table_exists("orders")
+    assert main(["plan"]) == 0
+    assert "nothing to plan" in capsys.readouterr().out
+    api.down(settings_of(project))
+    assert not project.table_exists("orders")
+    assert project.query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'accounts'::regclass "
+                         "AND attname = 'email'") == [(False,)]
+
+
+def test_data_loss_is_withheld_and_the_undo_marked_irreversible(planned: Project, settings_of: Any,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    project = planned
+    project.write("V001__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, legacy text);\n")
+    api.migrate(settings_of(project))
+    (project.root / "schema").mkdir()
+    (project.root / "schema" / "tables.sql").write_text("CREATE TABLE accounts (id int PRIMARY KEY);\n")
+    assert main(["plan"]) == 0
+    assert "withheld" in capsys.readouterr().out
+    assert main(["plan", "--write", "drop legacy", "--allow-data-loss"]) == 0
+    capsys.readouterr()
+    written = (project.sql_dir / "V002__drop_legacy.sql").read_text()
+    assert 'DROP COLUMN "legacy"' in written.split("-- @undo")[0]
+    assert "-- irreversible: this migration drops data" in written.split("-- @undo")[1]

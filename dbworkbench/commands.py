@@ -140,7 +140,7 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.errors import ConfigError
     from dbworkbench.schema.diff import diff
-    from dbworkbench.schema.sources import load
+    from dbworkbench.schema.sources import load_both
 
     renames = {}
     for item in args.rename:
@@ -148,8 +148,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
         if not sep or not old or not new:
             raise ConfigError(f"--rename {item!r}: write schema.table=new_name or schema.table.column=new_name.")
         renames[old] = new
-    result = diff(load(args.source, settings), load(args.target, settings), allow_data_loss=args.allow_data_loss,
-                  renames=renames)
+    before, after = load_both(args.source, args.target, settings)
+    result = diff(before, after, allow_data_loss=args.allow_data_loss, renames=renames)
     if args.json:
         _emit(json.dumps({"changes": [{"sql": c.sql, "object": c.object, "unsafe": list(c.unsafe)}
                                       for c in result.changes],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -15,7 +16,7 @@ from dbworkbench.core.db import embedded_server
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import DatabaseConnectionError, PlanError
-from dbworkbench.schema.introspect import introspect
+from dbworkbench.schema.introspect import introspect, introspect_conninfo
 from dbworkbench.schema.model import SchemaSnapshot
 
 _MIGRATION_NAME = re.compile(r"^(V.+__|R__).+\.sql$")
@@ -40,15 +41,14 @@ def load(source: str, settings: Settings) -> SchemaSnapshot:
         return _from_folder(folder, settings)
     url = check_url(source, "--from/--to")
     try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
-            return introspect(conn)
+        return introspect_conninfo(url)
     except psycopg.OperationalError as exc:
         raise DatabaseConnectionError(f"could not connect to {source!r}: {str(exc).strip().splitlines()[0]}") from exc
 
 
 def _from_folder(folder: Path, settings: Settings) -> SchemaSnapshot:
     status = embedded_server(settings).ensure_running()
-    name = f"dbwb_scratch_{os.getpid()}_{abs(hash(str(folder))) % 10_000}"
+    name = f"dbwb_scratch_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     admin = status.conninfo("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -66,3 +66,12 @@ def _from_folder(folder: Path, settings: Settings) -> SchemaSnapshot:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def load_both(source: str, target: str, settings: Settings) -> tuple[SchemaSnapshot, SchemaSnapshot]:
+    """Both sides of a diff, read at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.submit(load, source, settings), pool.submit(load, target, settings)
+        return first.result(), second.result()

@@ -48,6 +48,8 @@ class EngineApi(Protocol):
     def validate(self) -> api.ValidationReport: ...
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
     def approve(self, key: str, reason: str) -> str: ...
+    def schema_change(self, key: str) -> list[str]: ...
+    def drift(self) -> list[str]: ...
     def analyze(self) -> list[StatementReport]: ...
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
     def catalog_definition(self, node: CatalogNode) -> str: ...
@@ -146,6 +148,20 @@ class Engine:
         path = write_approval(self.settings, migration, rules, reason, reviewer_name())
         return path.relative_to(self.settings.project_dir).as_posix() \
             if path.is_relative_to(self.settings.project_dir) else str(path)
+
+    def schema_change(self, key: str) -> list[str]:
+        """What a pending migration changes in the schema, as tagged SQL lines (from a scratch copy)."""
+        from dbworkbench.schema.plan import tagged
+        from dbworkbench.schema.preview import pending_change
+
+        return tagged(pending_change(self.settings, key)).splitlines()
+
+    def drift(self) -> list[str]:
+        """Changes made outside migrations, one line each with the migration that last touched the object."""
+        from dbworkbench.schema.drift import drift
+
+        return [f"{i.change.sql};  -- {i.change.object}, last touched by {i.last_touched_by or 'no migration'}"
+                for i in drift(self.settings)]
 
     def analyze(self) -> list[StatementReport]:
         """Measured effects of every pending statement (see `lint.analyze`)."""

@@ -120,3 +120,20 @@ class AnalysisReady(Message):
     def __init__(self, reports: list[StatementReport]) -> None:
         super().__init__()
         self.reports = reports
+
+
+class SchemaChangeReady(Message):
+    """The schema change of a pending migration, as SQL lines."""
+
+    def __init__(self, key: str, lines: list[str]) -> None:
+        super().__init__()
+        self.key = key
+        self.lines = lines
+
+
+class DriftReady(Message):
+    """Changes made outside migrations."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines

@@ -106,6 +106,12 @@ class FakeEngine:
     def analyze(self) -> list[object]:
         return []
 
+    def schema_change(self, key: str) -> list[str]:
+        return [f"-- schema change of {key}"]
+
+    def drift(self) -> list[str]:
+        return []
+
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
         return self.catalog.get(node.name if node else "", [])
 

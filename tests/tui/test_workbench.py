@@ -198,3 +198,28 @@ async def test_approve_and_analyze_from_the_workbench(project: Project, settings
             assert "approved by Ada" in lint and "scans t (≈" in lint and "ShareLock" in lint
     finally:
         embedded_server(settings_of(project)).stop()
+
+
+async def test_schema_before_and_after_and_drift(project: Project, settings_of: Any) -> None:
+    from dbworkbench.core.db import embedded_server
+    from dbworkbench.tui.screens.drift import DriftModal
+
+    project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
+    api.migrate(settings_of(project))
+    project.query("ALTER TABLE t ADD COLUMN by_hand int")
+    project.write("V2__grow.sql", "ALTER TABLE t ADD COLUMN y text NOT NULL DEFAULT '';\nCREATE INDEX t_y ON t (y);\n")
+    app = app_for(project, settings_of)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("b")
+            await settle(pilot, rounds=8)
+            diff_text = str(app.screen.query_one("#diff-view").render())
+            assert 'ADD COLUMN "y" text DEFAULT \'\'::text NOT NULL' in diff_text and "CREATE INDEX t_y" in diff_text
+            assert "by_hand" not in diff_text, "the copy is rebuilt from history, not read from the target"
+            await pilot.press("D")
+            await settle(pilot, rounds=8)
+            assert isinstance(app.screen, DriftModal)
+            assert any("by_hand" in line and "V1__t.sql" in line for line in app.screen.lines)
+    finally:
+        embedded_server(settings_of(project)).stop()

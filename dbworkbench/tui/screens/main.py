@@ -30,6 +30,7 @@ from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.tui import messages as msg
 from dbworkbench.tui.screens.approve import ApprovalModal
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
+from dbworkbench.tui.screens.drift import DriftModal
 from dbworkbench.tui.screens.environment import EnvironmentModal
 from dbworkbench.tui.screens.error import ErrorModal
 from dbworkbench.tui.widgets.history_table import HistoryTable
@@ -60,6 +61,8 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("a", "analyze", "Analyze", id="analyze", show=False),
         Binding("A", "approve_selected", "Approve", id="approve-selected", show=False),
+        Binding("b", "schema_change", "Before/after", id="schema-change", show=False),
+        Binding("D", "drift", "Drift", id="drift", show=False),
         Binding("escape", "cancel", "Cancel", id="cancel", show=False),
         Binding("c", "copy_sql", "Copy SQL", id="copy-sql", show=False),
         Binding("1", "show_tab('migrations')", "Migrations", id="show-migrations", show=False),
@@ -149,6 +152,14 @@ class MainScreen(Screen[None]):
     def _analyze(self) -> None:
         self._post_result("analyze", lambda: msg.AnalysisReady(self.engine.analyze()))
 
+    @work(thread=True, exclusive=True, group="schema-change", exit_on_error=False, description="before and after")
+    def _schema_change(self, key: str) -> None:
+        self._post_result("before/after", lambda: msg.SchemaChangeReady(key, self.engine.schema_change(key)))
+
+    @work(thread=True, exclusive=True, group="drift", exit_on_error=False, description="checking drift")
+    def _drift(self) -> None:
+        self._post_result("drift", lambda: msg.DriftReady(self.engine.drift()))
+
     @work(thread=True, exclusive=True, group="approve", exit_on_error=False, description="writing an approval")
     def _approve(self, key: str, reason: str) -> None:
         self._post_result("approve", lambda: msg.ApprovalWritten(key, self.engine.approve(key, reason)))
@@ -223,6 +234,17 @@ class MainScreen(Screen[None]):
         self.query_one(ProgressStrip).say(f"analyzed {len(measured)} pending file(s): see the Lint tab.")
         if self.shown is not None:
             self._show(self.shown)
+
+    @on(msg.SchemaChangeReady)
+    def _schema_change_ready(self, message: msg.SchemaChangeReady) -> None:
+        self.query_one(PreviewPane).show_schema_change(message.key, message.lines)
+        self.query_one(ProgressStrip).say(f"schema before and after {message.key}: see the Diff tab.")
+
+    @on(msg.DriftReady)
+    def _drift_ready(self, message: msg.DriftReady) -> None:
+        self.query_one(ProgressStrip).say(f"drift: {len(message.lines)} change(s) made outside migrations.",
+                                          error=bool(message.lines))
+        self.app.push_screen(DriftModal(message.lines))
 
     @on(msg.ApprovalWritten)
     def _approval_written(self, message: msg.ApprovalWritten) -> None:
@@ -379,6 +401,16 @@ class MainScreen(Screen[None]):
     def action_analyze(self) -> None:
         self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")
         self._analyze()
+
+    def action_schema_change(self) -> None:
+        if self.selected_key is None:
+            return
+        self.query_one(ProgressStrip).say(f"rebuilding the schema on a scratch copy to show {self.selected_key}…")
+        self._schema_change(self.selected_key)
+
+    def action_drift(self) -> None:
+        self.query_one(ProgressStrip).say("checking drift: replaying history on a scratch copy…")
+        self._drift()
 
     def action_approve_selected(self) -> None:
         key = self.selected_key

@@ -98,6 +98,16 @@ class PreviewPane(Vertical):
         text.append("\n".join(measured) if measured else "  not analyzed yet")
         view.update(text)
 
+    def show_schema_change(self, key: str, lines: list[str]) -> None:
+        """Show what a pending migration changes in the schema, in the Diff tab."""
+        text = Text(f"Schema change of {key} (before -> after, measured on a scratch copy rebuilt from history):\n\n",
+                    style="bold")
+        variables = self.app.theme_variables
+        for line in lines or ["-- no schema change (data only)"]:
+            text.append(line + "\n", style=variables.get("warning", "") if line.startswith("-- unsafe") else "")
+        self.query_one("#diff-view", Static).update(text)
+        self.query_one(TabbedContent).active = "tab-diff"
+
     def show_object(self, node: CatalogNode, ddl: str) -> None:
         """Show a schema object's definition in the SQL tab."""
         self._sql = ddl

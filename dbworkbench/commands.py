@@ -156,14 +156,9 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
                           "withheld": [{"sql": c.sql, "object": c.object, "unsafe": list(c.unsafe)}
                                        for c in result.withheld]}, indent=2))
         return int(ExitCode.OK)
-    lines = []
-    for change in result.changes:
-        lines += [f"-- unsafe: {'; '.join(change.unsafe)}"] if change.unsafe else []
-        lines.append(f"{change.sql};")
-    if result.withheld:
-        lines.append("-- withheld, because they lose data (pass --allow-data-loss to include them):")
-        lines += [f"--   {change.sql};" for change in result.withheld]
-    _emit("\n".join(lines) if lines else "-- the schemas are the same")
+    from dbworkbench.schema.plan import tagged
+
+    _emit("-- the schemas are the same" if result.empty else tagged(result, hint="--allow-data-loss").rstrip())
     return int(ExitCode.OK)
 
 

@@ -67,13 +67,13 @@ def write_plan(settings: Settings, description: str, *, allow_data_loss: bool = 
     return path
 
 
-def tagged(changes: SchemaDiff) -> str:
+def tagged(changes: SchemaDiff, *, hint: str = "plan --write --allow-data-loss") -> str:
     """The changes as SQL, each unsafe one preceded by why, withheld ones listed as comments."""
     lines = []
     for change in changes.changes:
         lines += [f"-- unsafe: {'; '.join(change.unsafe)}"] if change.unsafe else []
         lines.append(f"{change.sql};")
     if changes.withheld:
-        lines.append("-- withheld, because they lose data (plan --write --allow-data-loss to include them):")
+        lines.append(f"-- withheld, because they lose data (pass {hint} to include them):")
         lines += [f"--   {c.sql};" for c in changes.withheld]
     return "\n".join(lines) + "\n"

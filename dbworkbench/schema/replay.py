@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,24 +46,30 @@ def applied_rows(entries: list[Entry], rows: list[HistoryRow]) -> list[HistoryRo
 
 
 @contextlib.contextmanager
-def scratch_from_history(settings: Settings, rows: list[HistoryRow]) -> Iterator[psycopg.Connection[Any]]:
-    """An autocommit connection to a scratch database where `rows` were replayed; dropped afterwards."""
+def scratch_database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection to a new, empty database on the embedded server; dropped afterwards."""
     status = embedded_server(settings).ensure_running()
-    name = f"dbwb_replay_{os.getpid()}"
+    name = f"dbwb_scratch_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     admin = status.conninfo("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
-            for row in rows:
-                for statement in parse_statements(row.up_sql or ""):
-                    try:
-                        conn.execute(statement.text)
-                    except psycopg.Error as exc:
-                        raise PlanError(f"replaying {row.script} (history rank {row.rank}) failed at line "
-                                        f"{statement.line}: {str(exc).strip().splitlines()[0]}") from exc
             yield conn
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def scratch_from_history(settings: Settings, rows: list[HistoryRow]) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection to a scratch database where `rows` were replayed; dropped afterwards."""
+    with scratch_database(settings) as conn:
+        for row in rows:
+            for statement in parse_statements(row.up_sql or ""):
+                try:
+                    conn.execute(statement.text)
+                except psycopg.Error as exc:
+                    raise PlanError(f"replaying {row.script} (history rank {row.rank}) failed at line "
+                                    f"{statement.line}: {str(exc).strip().splitlines()[0]}") from exc
+        yield conn

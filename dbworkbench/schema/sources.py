@@ -3,16 +3,12 @@ database of the project's embedded server."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 from dbworkbench.config import Settings, check_url
-from dbworkbench.core.db import embedded_server
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import DatabaseConnectionError, PlanError
@@ -47,25 +43,17 @@ def load(source: str, settings: Settings) -> SchemaSnapshot:
 
 
 def _from_folder(folder: Path, settings: Settings) -> SchemaSnapshot:
-    status = embedded_server(settings).ensure_running()
-    name = f"dbwb_scratch_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-    admin = status.conninfo("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
-            for script, text in _scripts(folder):
-                for statement in parse_statements(text):
-                    try:
-                        conn.execute(statement.text)
-                    except psycopg.Error as exc:
-                        raise PlanError(f"{folder / script}:{statement.line}: {str(exc).strip().splitlines()[0]} "
-                                        "(while building the folder's schema on a scratch database)") from exc
-            return introspect(conn)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    from dbworkbench.schema.replay import scratch_database
+
+    with scratch_database(settings) as conn:
+        for script, text in _scripts(folder):
+            for statement in parse_statements(text):
+                try:
+                    conn.execute(statement.text)
+                except psycopg.Error as exc:
+                    raise PlanError(f"{folder / script}:{statement.line}: {str(exc).strip().splitlines()[0]} "
+                                    "(while building the folder's schema on a scratch database)") from exc
+        return introspect(conn)
 
 
 def load_both(source: str, target: str, settings: Settings) -> tuple[SchemaSnapshot, SchemaSnapshot]:

@@ -1,0 +1,91 @@
+"""EngineWorkers: the main screen's thread workers, each one engine call whose result is posted as a message.
+
+Workers never touch widgets; MainScreen's handlers do. Kept apart so the screen module holds only layout,
+handlers and actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from dbworkbench.core import events as ev
+from dbworkbench.core.api import StatusReport
+from dbworkbench.core.cancel import CancelToken
+from dbworkbench.core.catalog import CatalogNode
+from dbworkbench.core.facade import EngineApi
+from dbworkbench.errors import DbWorkbenchError
+from dbworkbench.tui import messages as msg
+
+
+class EngineWorkers(Screen[None]):
+    """Thread workers over `self.engine`."""
+
+    engine: EngineApi
+
+    def _post_result(self, operation: str, compute: Callable[[], Message]) -> None:
+        """Run one engine call (in a worker) and post its result, or the failure, as a message."""
+        try:
+            self.post_message(compute())
+        except DbWorkbenchError as error:
+            self.post_message(msg.OperationFailed(error, operation=operation))
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False, description="reading status")
+    def _load_status(self) -> None:
+        self._post_result("status", lambda: msg.StatusLoaded(self.engine.status()))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="reading a migration")
+    def _load_detail(self, key: str) -> None:
+        self._post_result("show", lambda: msg.DetailLoaded(key, self.engine.show(key)))
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False, description="planning")
+    def _plan(self, action: str, target: str | None) -> None:
+        self._post_result(action, lambda: msg.PlanReady(action, target, self.engine.plan(action, target=target)))
+
+    @work(thread=True, group="apply", exit_on_error=False, description="applying")
+    def _apply(self, action: str, target: str | None, cancel: CancelToken) -> None:
+        def forward(event: ev.EngineEvent) -> None:
+            self.post_message(msg.EngineEventReceived(event))
+
+        self._post_result(action, lambda: msg.ActionFinished(
+            action, self.engine.apply(action, target=target, cancel=cancel, on_event=forward)))
+
+    @work(thread=True, exclusive=True, group="lint", exit_on_error=False, description="linting")
+    def _lint(self, report: StatusReport) -> None:
+        major = int(report.server_version.split(".")[0])
+        pending = tuple(e for e in report.entries if e.row is None or e.state.value in ("outdated", "failed"))
+        self._post_result("lint", lambda: msg.LintReady(self.engine.lint(pending, major)))
+
+    @work(thread=True, exclusive=True, group="analyze", exit_on_error=False, description="analyzing")
+    def _analyze(self) -> None:
+        self._post_result("analyze", lambda: msg.AnalysisReady(self.engine.analyze()))
+
+    @work(thread=True, exclusive=True, group="schema-change", exit_on_error=False, description="before and after")
+    def _schema_change(self, key: str) -> None:
+        self._post_result("before/after", lambda: msg.SchemaChangeReady(key, self.engine.schema_change(key)))
+
+    @work(thread=True, exclusive=True, group="drift", exit_on_error=False, description="checking drift")
+    def _drift(self) -> None:
+        self._post_result("drift", lambda: msg.DriftReady(self.engine.drift()))
+
+    @work(thread=True, exclusive=True, group="approve", exit_on_error=False, description="writing an approval")
+    def _approve(self, key: str, reason: str) -> None:
+        self._post_result("approve", lambda: msg.ApprovalWritten(key, self.engine.approve(key, reason)))
+
+    @work(thread=True, exclusive=True, group="validate", exit_on_error=False, description="validating")
+    def _validate(self) -> None:
+        self._post_result("validate", lambda: msg.ValidationFinished(self.engine.validate()))
+
+    @work(thread=True, group="schema", exit_on_error=False, description="reading the catalog")
+    def _load_catalog(self, node: CatalogNode | None) -> None:
+        if not get_current_worker().is_cancelled:
+            self._post_result("schema", lambda: msg.CatalogLoaded(node, self.engine.catalog_children(node)))
+
+    @work(thread=True, exclusive=True, group="definition", exit_on_error=False, description="reading a definition")
+    def _load_definition(self, node: CatalogNode) -> None:
+        self._post_result("schema", lambda: msg.DefinitionLoaded(node, self.engine.catalog_definition(node)))
+

@@ -72,10 +72,10 @@ def describe(name: str, seconds: float, latencies: list[float]) -> str:
 def main() -> None:
     import psycopg
 
+    from dbworkbench.app import migrations
     from dbworkbench.config import Overrides, load_settings
-    from dbworkbench.core import api
+    from dbworkbench.core.authoring import not_null_column, write_recipe
     from dbworkbench.core.embedded import EmbeddedServer
-    from dbworkbench.core.recipes import not_null_column, write_recipe
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2_000_000)
@@ -103,7 +103,7 @@ def main() -> None:
                     "ALTER TABLE items ALTER COLUMN priority SET NOT NULL;\n")
             else:
                 write_recipe(settings, not_null_column("items", "priority", "smallint", "3"))
-            seconds, latencies = run(conninfo, args.rows, lambda s=settings: api.migrate(s))
+            seconds, latencies = run(conninfo, args.rows, lambda s=settings: migrations.migrate(s))
             lines.append(describe(scenario, seconds, latencies))
         print(f"# writers' latency while adding a NOT NULL column to {args.rows} rows (one writer, random updates)")
         print("| migration | seconds | writes during it | writes/s | p50 ms | p99 ms | longest stall ms |")

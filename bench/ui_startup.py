@@ -31,8 +31,8 @@ def build(work: Path, rows: int, tables: int) -> str:
     """A project with `rows` applied migrations (plus 10 pending) and `tables` tables; returns its conninfo."""
     import psycopg
 
+    from dbworkbench.app import migrations
     from dbworkbench.config import Overrides, load_settings
-    from dbworkbench.core import api
     from dbworkbench.core.embedded import EmbeddedServer
 
     status = EmbeddedServer(work / "pgdata").ensure_running()
@@ -53,14 +53,14 @@ def build(work: Path, rows: int, tables: int) -> str:
             body.append(f"COMMENT ON DATABASE ui_bench IS 'migration {i}';")
         (sql_dir / f"V{i:05d}__step_{i}.sql").write_text("\n".join(body) + f"\n-- @undo\nSELECT {i};\n")
     settings = load_settings(work / "project", Overrides(url=conninfo), environ={})
-    api.migrate(settings, target=str(rows))
+    migrations.migrate(settings, target=str(rows))
     return conninfo
 
 
 def child(project: Path, conninfo: str) -> None:
     """Open the workbench headless and print seconds from process start to the first complete paint."""
+    from dbworkbench.app.engine import Engine
     from dbworkbench.config import Overrides, load_settings
-    from dbworkbench.core.facade import Engine
     from dbworkbench.tui.app import DbWorkbenchApp
     from dbworkbench.tui.widgets.history_table import HistoryTable
     from dbworkbench.tui.widgets.pending_list import PendingList

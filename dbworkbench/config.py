@@ -8,8 +8,10 @@ anywhere (no `--url`, no environment URL, no `DBWORKBENCH_URL`, no libpq `PGHOST
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
+import subprocess
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -304,3 +306,15 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         theme=data.get("theme"),
         keys=_string_map(keys, f"{source} keys", environ) if keys else {},
     )
+
+
+def reviewer_name(environ: Mapping[str, str] | None = None) -> str:
+    """Who is approving: $DBWORKBENCH_REVIEWER, else git's user.name, else the OS user."""
+    environ = os.environ if environ is None else environ
+    if environ.get("DBWORKBENCH_REVIEWER"):
+        return environ["DBWORKBENCH_REVIEWER"]
+    try:
+        name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    return name or getpass.getuser()

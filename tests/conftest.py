@@ -36,9 +36,6 @@ class Server:
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, name: str, bin_dir: Path | None) -> Iterator[Server]:
-    external = os.environ.get("DBWORKBENCH_TEST_DSN")
-    if external and name == "pg18":
-        pytest.skip("DBWORKBENCH_TEST_DSN is not supported for the embedded fixture")
     server = EmbeddedServer(tmp_path_factory.mktemp(name) / "pgdata", bin_dir)
     status = server.ensure_running()
     try:
@@ -64,7 +61,8 @@ def pg15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(params=["pg18", "pg15"])
 def server(request: pytest.FixtureRequest) -> Server:
     """Each server in turn."""
-    return request.getfixturevalue(request.param)
+    server: Server = request.getfixturevalue(request.param)
+    return server
 
 
 @pytest.fixture
@@ -109,7 +107,7 @@ class Project:
 
     def query(self, query: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            cur = conn.execute(query, params)  # type: ignore[arg-type]
+            cur = conn.execute(query, params)
             return cur.fetchall() if cur.description else []
 
     def table_exists(self, name: str) -> bool:

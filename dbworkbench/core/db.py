@@ -15,6 +15,9 @@ from dbworkbench.config import Environment, Settings, redact
 from dbworkbench.core.embedded import EmbeddedServer
 from dbworkbench.errors import ConfigError, DatabaseConnectionError
 
+ASSUMED_SERVER_MAJOR = 18
+"""The PostgreSQL major version assumed when no server is consulted (linting files offline)."""
+
 APPLICATION_NAME = "dbworkbench"
 """application_name of every connection we open; the lock holder extends it with what it runs."""
 

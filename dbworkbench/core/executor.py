@@ -31,7 +31,7 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 def _label(step: PreparedStep) -> str:
     version = step.version
-    verb = "undo" if step.spec.action in ("undo", "resume-undo") else "applying"
+    verb = "undo" if step.spec.action.is_undo else "applying"
     return f"{verb} {'V' + version if version else step.spec.entry.script}"
 
 
@@ -97,7 +97,7 @@ class Executor:
             sql.Literal(f"dbworkbench {_label(step)}"[:63]))
 
     def _action(self, step: PreparedStep) -> str:
-        return "undone" if step.spec.action in ("undo", "resume-undo") else "applied"
+        return "undone" if step.spec.action.is_undo else "applied"
 
     def _run_transactional(self, step: PreparedStep, started: float) -> None:
         """BEGIN, the statements, then history row, event and COMMIT in one round trip: n + 2 round trips,
@@ -326,7 +326,7 @@ def dry_run_sql(conn: Conn, store: HistoryStore, step: PreparedStep) -> str:
     def render(query: sql.Composable) -> str:
         return query.as_string(conn) + ";"
 
-    action = "undone" if step.spec.action in ("undo", "resume-undo") else "applied"
+    action = "undone" if step.spec.action.is_undo else "applied"
     mode = "one transaction" if step.transactional else "autocommit, statement by statement"
     lines = [f"-- {step.script}: {step.spec.action}, {len(step.statements)} statement(s), {mode}"]
     lines += [f"-- warning: {w}" for w in step.warnings]

@@ -86,6 +86,19 @@ class NewRow:
     execution_ms: int = 0
 
 
+def hidden_relations(history_table: str, default_schema: str) -> frozenset[str]:
+    """`schema.name` of dbworkbench's own relations (both history tables and their identity sequences), which
+    introspection, drift and the schema browser leave out.
+
+    Args:
+        history_table: the configured `table` or `schema.table`.
+        default_schema: the schema an unqualified `history_table` lives in (the connection's current schema).
+    """
+    schema, _, table = history_table.rpartition(".")
+    names = (table, f"{table}_events", f"{table}_installed_rank_seq", f"{table}_events_id_seq")
+    return frozenset(f"{schema or default_schema}.{name}" for name in names)
+
+
 class HistoryStore:
     """SQL for one history table, given its schema and name."""
 

@@ -41,6 +41,41 @@ class State(StrEnum):
         return self in (State.FAILED, State.CHECKSUM_MISMATCH, State.MISSING_FILE, State.OUT_OF_ORDER,
                         State.UNDO_FAILED)
 
+    @property
+    def is_pending(self) -> bool:
+        """States of files that the next `migrate` runs (a failed file is resumed, an outdated repeatable rerun).
+
+        The one definition of "pending": status counts, `lint --pending`, the workbench's pending pane and
+        its lint all use it.
+        """
+        return self in (State.PENDING, State.OUT_OF_ORDER, State.OUTDATED, State.FAILED)
+
+    @property
+    def is_applied(self) -> bool:
+        """States of migrations whose changes are in the database (and that `down` can undo)."""
+        return self in (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
+
+
+class StepAction(StrEnum):
+    """What running one file does."""
+
+    APPLY = "apply"
+    RESUME = "resume"
+    """Finish a non-transactional file that stopped part-way."""
+    UNDO = "undo"
+    RESUME_UNDO = "resume-undo"
+    """Finish a non-transactional undo that stopped part-way."""
+
+    @property
+    def is_undo(self) -> bool:
+        """Runs undo text."""
+        return self in (StepAction.UNDO, StepAction.RESUME_UNDO)
+
+    @property
+    def is_resume(self) -> bool:
+        """Continues a run recorded as unfinished."""
+        return self in (StepAction.RESUME, StepAction.RESUME_UNDO)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -61,8 +96,7 @@ class Entry:
 class StepSpec:
     """One file to run, before its text is prepared for a given environment."""
 
-    action: str
-    """"apply", "resume", "undo" or "resume-undo"."""
+    action: StepAction
     entry: Entry
 
 
@@ -164,7 +198,8 @@ def plan_forward(entries: list[Entry], *, target: Version | None = None, steps: 
                         "Rename to a later version, or allow it with --out-of-order (or out_of_order = true).")
     if target is not None and not any(e.version == target for e in entries):
         raise PlanError(f"no migration has version {target}.")
-    runnable = {State.FAILED: "resume", State.PENDING: "apply", State.OUT_OF_ORDER: "apply", State.OUTDATED: "apply"}
+    runnable = {State.FAILED: StepAction.RESUME, State.PENDING: StepAction.APPLY,
+                State.OUT_OF_ORDER: StepAction.APPLY, State.OUTDATED: StepAction.APPLY}
     specs: list[StepSpec] = []
     for entry in entries:
         if entry.state not in runnable or entry.file is None:
@@ -172,7 +207,7 @@ def plan_forward(entries: list[Entry], *, target: Version | None = None, steps: 
         if target is not None and (entry.version is None or entry.version > target):
             continue
         specs.append(StepSpec(runnable[entry.state], entry))
-    specs.sort(key=lambda s: 0 if s.action == "resume" else 1)
+    specs.sort(key=lambda s: 0 if s.action is StepAction.RESUME else 1)
     return specs[:steps] if steps is not None else specs
 
 
@@ -184,9 +219,8 @@ def plan_backward(entries: list[Entry], *, target: Version | None = None, steps:
     """
     unfinished = [e for e in entries if e.state is State.UNDO_FAILED]
     if unfinished:
-        return [StepSpec("resume-undo", unfinished[-1])]
-    undoable = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
-    applied = [e for e in entries if e.kind is MigrationKind.VERSIONED and e.state in undoable]
+        return [StepSpec(StepAction.RESUME_UNDO, unfinished[-1])]
+    applied = [e for e in entries if e.kind is MigrationKind.VERSIONED and e.state.is_applied]
     applied.sort(key=lambda e: e.version or Version((), ""), reverse=True)
     if not applied:
         raise PlanError("nothing is applied, so there is nothing to undo.")
@@ -196,7 +230,7 @@ def plan_backward(entries: list[Entry], *, target: Version | None = None, steps:
         chosen = [e for e in applied if e.version is not None and e.version > target]
     else:
         chosen = applied[: steps if steps is not None else 1]
-    return [StepSpec("undo", e) for e in chosen]
+    return [StepSpec(StepAction.UNDO, e) for e in chosen]
 
 
 def row_states(entries: list[Entry], rows: list[HistoryRow]) -> list[tuple[HistoryRow, str]]:

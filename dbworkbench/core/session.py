@@ -1,9 +1,9 @@
-"""A migration session: one connection, the history store, the lock for writers, and protected-environment checks."""
+"""A migration session: one connection, the history store, and the migration lock for writers."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,22 +14,7 @@ from dbworkbench.core import events as ev
 from dbworkbench.core import locking
 from dbworkbench.core.db import Target, apply_timeouts, connect, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
-from dbworkbench.errors import ConfigError, ProtectedEnvironmentError
-
-
-@dataclass(frozen=True, slots=True)
-class ConfirmRequest:
-    """What a write on a protected environment is about to do, for the person to confirm."""
-
-    environment: str
-    action: str
-    scripts: tuple[str, ...]
-    sql: str
-    """The exact SQL it will run (as a dry run prints it)."""
-
-
-Confirm = Callable[[ConfirmRequest], bool]
-"""Asks the person; True means go ahead."""
+from dbworkbench.errors import ConfigError
 
 
 @dataclass(slots=True)
@@ -114,18 +99,3 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
                 locking.release(conn, key)
         finally:
             conn.close()
-
-
-def require_confirmation(settings: Settings, confirm: Confirm | None, request: ConfirmRequest) -> None:
-    """On a protected environment, ask; refuse unless the person confirmed.
-
-    Raises:
-        ProtectedEnvironmentError: not confirmed.
-    """
-    env = settings.environment
-    if not env.protected:
-        return
-    if confirm is None or not confirm(request):
-        raise ProtectedEnvironmentError(
-            f"{request.action} on protected environment {env.name!r} was not confirmed; nothing was run. "
-            f"Type the environment's name when asked, or pass --yes in automation.")

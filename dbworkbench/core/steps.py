@@ -139,7 +139,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
     """
     entry = spec.entry
     file = entry.file
-    undo = spec.action in ("undo", "resume-undo")
+    undo = spec.action.is_undo
     if undo:
         text, script, line_base = _undo_text(spec, stored)
     else:
@@ -171,7 +171,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
     if reasons and len(reasons) < len(statements):
         warnings.append(f"{display}: {reasons[0]} cannot run in a transaction, so all {len(statements)} statements run "
                         "one by one in autocommit; a failure keeps the earlier ones and `migrate` resumes at the failed one.")
-    resume_rank = stored.rank if stored is not None and spec.action.startswith("resume") else None
+    resume_rank = stored.rank if stored is not None and spec.action.is_resume else None
     start_at = stored.statements_done if resume_rank is not None and stored is not None else 0
     row = NewRow(
         version=entry.version.canonical if entry.version else None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dbworkbench.errors import ConfigError
+
 _VERSION_RE = re.compile(r"^\d+([._]\d+)*$")
 
 
@@ -61,3 +63,17 @@ def next_version(existing: list[Version], *, timestamp: str) -> str:
         pieces[-1] = str(int(pieces[-1]) + 1)
         return ".".join(pieces)
     return str(latest.parts[0] + 1).zfill(len(latest.text))
+
+
+def version_argument(text: str | None) -> Version | None:
+    """A version as a person typed it (`5`, `V5`, `1.2`), or None when not given.
+
+    Raises:
+        ConfigError: not a version.
+    """
+    if text is None:
+        return None
+    try:
+        return Version.parse(text.lstrip("Vv"))
+    except ValueError as exc:
+        raise ConfigError(f"{text!r} is not a version.", title="bad version") from exc

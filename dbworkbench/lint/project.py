@@ -1,4 +1,8 @@
-"""Lint a project's migration files: every file, chosen files, or what is pending on an environment."""
+"""Lint a project's migration files: every file, chosen files, or the files pending on a target.
+
+Approvals apply the same way whichever files are chosen: a file named on the command line that is one of
+the project's migrations is matched to its approval exactly as when every migration is linted.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbworkbench.config import Settings
+from dbworkbench.core.db import ASSUMED_SERVER_MAJOR
 from dbworkbench.core.discovery import MigrationFile, discover
-from dbworkbench.core.planner import State, fold
+from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.scripts import normalise, split_sections
+from dbworkbench.errors import DiscoveryError
+from dbworkbench.lint.approvals import approved_findings, load_approvals
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.runner import lint_text
-
-PENDING_STATES = (State.PENDING, State.OUT_OF_ORDER, State.OUTDATED, State.FAILED)
-"""States of files that `lint --pending` looks at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,53 +40,68 @@ class LintReport:
         return [f for f in self.findings if f.severity is Severity.ERROR and f not in self.approved]
 
 
-def _display(settings: Settings, script: str) -> str:
+def display_path(settings: Settings, script: str) -> str:
+    """A migration's path as findings name it: relative to the project when inside it."""
     path = settings.migrations_dir / script
     return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
 
 
 def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int) -> list[Finding]:
     """Lint one migration's up part."""
-    return lint_text(migration.up_sql, _display(settings, migration.script), server_major=server_major,
+    return lint_text(migration.up_sql, display_path(settings, migration.script), server_major=server_major,
                      lock_timeout_configured=settings.environment.lock_timeout is not None)
 
 
-def lint_project(settings: Settings, *, paths: list[str] | None = None, pending: bool = False,
-                 server_major: int | None = None) -> LintReport:
-    """Lint chosen files, every migration, or (with `pending`) what has not run on the environment yet.
-
-    Raises:
-        DiscoveryError: bad migration files. DatabaseConnectionError: `pending` and the server is unreachable.
-    """
-    if paths:
-        major = server_major or 18
-        results = []
-        for name in paths:
-            text = normalise(Path(name).read_text(encoding="utf-8"))
-            results.append((name, tuple(lint_text(split_sections(text).up, name, server_major=major,
-                                                   lock_timeout_configured=settings.environment.lock_timeout
-                                                   is not None))))
-        return LintReport(tuple(results), major)
-    migrations = discover(settings.migrations_dir)
-    chosen = [*migrations.versioned, *migrations.repeatable]
-    major = server_major or 18
-    if pending:
-        from dbworkbench.core.session import open_session
-
-        with open_session(settings, write=False, purpose="lint") as session:
-            entries = fold(migrations, session.rows())
-            major = server_major or session.server_major
-        keys = {e.key for e in entries if e.state in PENDING_STATES}
-        chosen = [m for m in chosen if m.key in keys]
-    from dbworkbench.lint.approvals import load_approvals
-
+def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int) -> LintReport:
+    """Lint `migrations`, marking the unsafe findings their approvals cover."""
     approvals = load_approvals(settings)
     files, approved = [], {}
-    for migration in chosen:
-        found = lint_migration(settings, migration, server_major=major)
-        approval = approvals.get(migration.key)
-        for finding in found:
-            if approval is not None and finding.severity is Severity.ERROR and approval.covers(migration, finding.rule):
-                approved[finding] = approval.reviewer
-        files.append((_display(settings, migration.script), tuple(found)))
-    return LintReport(tuple(files), major, approved)
+    for migration in migrations:
+        found = lint_migration(settings, migration, server_major=server_major)
+        approved.update(approved_findings(migration, found, approvals))
+        files.append((display_path(settings, migration.script), tuple(found)))
+    return LintReport(tuple(files), server_major, approved)
+
+
+def _lint_paths(settings: Settings, paths: list[str], server_major: int) -> LintReport:
+    """Chosen files: the project's migrations among them with their approvals, other files as they are."""
+    own = {(settings.migrations_dir / m.script).resolve(): m for m in _all(settings)} \
+        if settings.migrations_dir.is_dir() else {}
+    approvals = load_approvals(settings)
+    files, approved = [], {}
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise DiscoveryError([(name, "no such file to lint")])
+        migration = own.get(path.resolve())
+        if migration is not None:
+            found = lint_migration(settings, migration, server_major=server_major)
+            approved.update(approved_findings(migration, found, approvals))
+        else:
+            text = normalise(path.read_text(encoding="utf-8"))
+            found = lint_text(split_sections(text).up, name, server_major=server_major,
+                              lock_timeout_configured=settings.environment.lock_timeout is not None)
+        files.append((name, tuple(found)))
+    return LintReport(tuple(files), server_major, approved)
+
+
+def _all(settings: Settings) -> list[MigrationFile]:
+    migrations = discover(settings.migrations_dir)
+    return [*migrations.versioned, *migrations.repeatable]
+
+
+def lint_project(settings: Settings, *, paths: list[str] | None = None, state: ProjectState | None = None,
+                 server_major: int | None = None) -> LintReport:
+    """Lint chosen files, every migration, or (given the target's `state`) what is pending there.
+
+    Raises:
+        DiscoveryError: bad migration files, or a named file that does not exist.
+    """
+    major = server_major or ASSUMED_SERVER_MAJOR
+    if paths:
+        return _lint_paths(settings, paths, major)
+    if state is not None:
+        chosen = [e.file for e in state.pending if e.file is not None]
+    else:
+        chosen = _all(settings)
+    return lint_migrations(settings, chosen, server_major=major)

@@ -8,7 +8,7 @@ from dbworkbench.schema.model import Column, CompositeType, Domain, EnumType, Po
 
 
 def ident(*parts: str) -> str:
-    """A (qualified) identifier, quoted only where needed by psycopg's rules."""
+    """A (qualified) identifier, always double-quoted (psycopg's rule), so any name, keyword or case is safe."""
     return sql.Identifier(*parts).as_string(None)
 
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
-from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.history import HistoryRow, hidden_relations
 from dbworkbench.core.lexer import Token, tokens
 from dbworkbench.core.planner import fold
 from dbworkbench.core.session import open_session
 from dbworkbench.core.syntax import parse_statements
-from dbworkbench.schema.commands import hidden_tables
 from dbworkbench.schema.diff import Change, diff
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
@@ -43,7 +42,7 @@ def drift(settings: Settings) -> list[DriftItem]:
     with open_session(settings, write=False, purpose="drift") as session:
         rows = session.rows(with_sql=True)
         entries = fold(migrations, rows)
-        hidden = hidden_tables(settings, session.store.schema)
+        hidden = hidden_relations(settings.history_table, session.store.schema)
         live = introspect(session.conn, hidden=hidden)
         server_major = session.server_major
     replayed = applied_rows(entries, rows)

@@ -1,1 +1,1 @@
-"""The Textual workbench: a front end over `dbworkbench.core.facade.EngineApi`, holding no migration logic."""
+"""The Textual workbench: a front end over `dbworkbench.app.engine.EngineApi`, holding no migration logic."""

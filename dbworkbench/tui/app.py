@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from textual.app import App
 from textual.binding import Binding
 
-from dbworkbench.core.facade import EngineApi
+from dbworkbench.app.engine import EngineApi
 from dbworkbench.tui import theming
-from dbworkbench.tui.commands import WorkbenchCommands
+from dbworkbench.tui.palette import WorkbenchCommands
 from dbworkbench.tui.screens.help import HelpScreen
 from dbworkbench.tui.screens.main import MainScreen
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport
+from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
-from dbworkbench.core.api import ApplyReport, StatusReport, ValidationReport
-from dbworkbench.core.catalog import CatalogNode
-from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.errors import DbWorkbenchError
-from dbworkbench.lint.analyze import StatementReport
 from dbworkbench.lint.findings import Finding
 
 
@@ -30,12 +30,12 @@ class DetailLoaded(Message):
         self.report = report
 
 
-class PlanReady(Message):
-    """The exact SQL an action would run, for the confirmation modal."""
+class DryRunReady(Message):
+    """The files and exact SQL a write would run, for the confirmation modal."""
 
-    def __init__(self, action: str, target: str | None, report: ApplyReport) -> None:
+    def __init__(self, verb: Verb, target: str | None, report: ApplyReport) -> None:
         super().__init__()
-        self.action = action
+        self.verb = verb
         self.target = target
         self.report = report
 
@@ -54,11 +54,11 @@ class EngineEventReceived(Message):
 
 
 class ActionFinished(Message):
-    """An action ran to completion."""
+    """A write ran to completion."""
 
-    def __init__(self, action: str, report: ApplyReport) -> None:
+    def __init__(self, verb: Verb, report: ApplyReport) -> None:
         super().__init__()
-        self.action = action
+        self.verb = verb
         self.report = report
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from dbworkbench.app import migrations
+from dbworkbench.app.analysis import analyze
 from dbworkbench.cli import main
-from dbworkbench.core import api
 from dbworkbench.core.db import embedded_server
-from dbworkbench.lint.analyze import analyze
 from tests.conftest import Project
 
 
@@ -24,7 +24,7 @@ def test_pending_statements_are_measured_and_sized(analyzed: Project, settings_o
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     project = analyzed
     project.write("V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     project.query("INSERT INTO orders SELECT g, 'n' FROM generate_series(1, 30000) g")
     project.query("ANALYZE orders")
     project.write("V2__index.sql", "CREATE INDEX orders_note ON orders (note);\n")

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from dbworkbench.app import migrations
 from dbworkbench.cli import main
-from dbworkbench.core import api
 from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.errors import MigrationInterruptedError, PlanError
@@ -30,7 +30,7 @@ def test_not_null_recipe_backfills_in_batches(project: Project, settings_of: Any
     assert main(["lint"]) == 0, "the recipe itself passes the linter"
     capsys.readouterr()
     batches: list[ev.BatchExecuted] = []
-    api.migrate(settings_of(project), on_event=lambda e: batches.append(e) if isinstance(e, ev.BatchExecuted) else None)
+    migrations.migrate(settings_of(project), on_event=lambda e: batches.append(e) if isinstance(e, ev.BatchExecuted) else None)
     assert [b.rows for b in batches] == [1000, 1000, 500, 0]
     assert project.query("SELECT count(*) FROM orders WHERE priority = 3") == [(2500,)]
     assert project.query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass "
@@ -53,10 +53,10 @@ def test_an_interrupted_backfill_resumes(project: Project, settings_of: Any) -> 
             token.cancel()
 
     with pytest.raises(MigrationInterruptedError):
-        api.migrate(settings_of(project), on_event=stop_after_first, cancel=token)
+        migrations.migrate(settings_of(project), on_event=stop_after_first, cancel=token)
     assert project.query("SELECT count(*) FROM orders WHERE note = 'done'") == [(1000,)], "the first batch committed"
     assert project.query("SELECT success FROM dbworkbench_history") == [(False,)]
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     assert project.query("SELECT count(*) FROM orders WHERE note = 'done'") == [(2500,)]
     assert project.query("SELECT success, statements_done FROM dbworkbench_history") == [(True, 1)]
 
@@ -65,7 +65,7 @@ def test_batch_directive_needs_an_update_or_delete(project: Project, settings_of
     orders(project, 10)
     project.write("V1__bad.sql", "-- dbworkbench:batch\nCREATE INDEX i ON orders (note);\n")
     with pytest.raises(PlanError, match="goes before an UPDATE or DELETE"):
-        api.migrate(settings_of(project))
+        migrations.migrate(settings_of(project))
 
 
 def test_a_batch_that_never_runs_out_stops_at_its_limit(project: Project, settings_of: Any) -> None:
@@ -73,4 +73,4 @@ def test_a_batch_that_never_runs_out_stops_at_its_limit(project: Project, settin
     project.write("V1__endless.sql", "-- dbworkbench:batch max=5\nUPDATE orders SET note = 'x' WHERE id IN "
                                      "(SELECT id FROM orders LIMIT 2);\n")
     with pytest.raises(MigrationInterruptedError, match="after 5 batches"):
-        api.migrate(settings_of(project))
+        migrations.migrate(settings_of(project))

@@ -47,7 +47,7 @@ def build(server: Server, name: str, script: str) -> str:
     conninfo = server.conninfo(name)
     if script.strip():
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(script)  # type: ignore[arg-type]
+            conn.execute(script)
     return conninfo
 
 
@@ -63,7 +63,7 @@ def test_applying_the_diff_reaches_b(path: Path, server: Server, roles: None) ->
     with psycopg.connect(a_info) as conn:
         with conn.transaction():
             for change in changes.changes:
-                conn.execute(change.sql)  # type: ignore[arg-type]
+                conn.execute(change.sql)
     with psycopg.connect(a_info) as conn:
         after = introspect(conn)
     assert normalised(after) == normalised(model_b), changes.sql

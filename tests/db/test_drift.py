@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from dbworkbench.app import migrations
 from dbworkbench.cli import main
-from dbworkbench.core import api
 from dbworkbench.core.db import embedded_server
 from tests.conftest import Project
 
@@ -25,7 +25,7 @@ def test_out_of_band_changes_are_found_and_attributed(drifting: Project, setting
     project.write("V1__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, email text);\n")
     project.write("V2__orders.sql", "CREATE TABLE orders (id int PRIMARY KEY, account_id int REFERENCES accounts);\n"
                                     "CREATE INDEX orders_account ON orders (account_id);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     assert main(["drift"]) == 0
     assert "no drift" in capsys.readouterr().out
     project.query("ALTER TABLE accounts ADD COLUMN hotfix boolean")

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from dbworkbench.core.facade import Engine, EngineApi
+from dbworkbench.app.engine import Engine, EngineApi
+from dbworkbench.app.vocabulary import Verb
 from tests.conftest import Project
 from tests.tui.fake_engine import FakeEngine
 
@@ -23,9 +24,12 @@ def observe(engine: EngineApi) -> list[object]:
         return [(e.key, e.state.value) for e in engine.status().entries]
 
     seen.append(states())
-    for action in ("up", "up", "down", "migrate", "redo", "down"):
-        report = engine.apply(action)
+    for verb in (Verb.UP, Verb.UP, Verb.DOWN, Verb.MIGRATE, Verb.REDO, Verb.DOWN):
+        planned = engine.dry_run(verb)
+        seen.append([(p.script, p.version, p.action) for p in planned.planned])
+        report = engine.apply(verb)
         seen.append([(s.version, s.action) for s in report.steps])
+        assert [(p.script, p.version, p.action) for p in report.planned] == seen[-2]
         seen.append(states())
     seen.append(engine.show("2").entry.state.value)
     return seen
@@ -40,8 +44,10 @@ def demo_project(project: Project) -> Project:
 
 
 def test_fake_engine_agrees_with_the_real_one(demo_project: Project, settings_of: Any) -> None:
-    real = observe(Engine(settings_of(demo_project)))
-    fake = observe(FakeEngine(demo_project.sql_dir))
+    real_engine: EngineApi = Engine(settings_of(demo_project))
+    fake_engine: EngineApi = FakeEngine(demo_project.sql_dir)  # mypy checks the fake satisfies the contract
+    real = observe(real_engine)
+    fake = observe(fake_engine)
     assert fake == real
 
 

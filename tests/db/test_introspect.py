@@ -18,7 +18,7 @@ def test_every_object_kind_is_read(any_project: Project) -> None:
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'dbwb_reader_test'").fetchone():
             conn.execute("DROP OWNED BY dbwb_reader_test")
             conn.execute("DROP ROLE dbwb_reader_test")
-        conn.execute(EVERYTHING.read_text())  # type: ignore[arg-type]
+        conn.execute(EVERYTHING.read_text())
         model = introspect(conn)
     assert set(model.schemas) >= {"app", "public"} and model.schemas["app"].comment == "the application"
     assert any("dbwb_reader_test=U/" in item for item in model.schemas["app"].acl)

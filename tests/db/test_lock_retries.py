@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from dbworkbench.core import api
+from dbworkbench.app import migrations
 from dbworkbench.core import events as ev
 from dbworkbench.errors import MigrationFailedError
 from tests.conftest import Project
@@ -35,7 +35,7 @@ def test_gives_up_after_retries_and_names_the_blocker(project: Project, settings
         holder.execute("LOCK TABLE busy IN ACCESS SHARE MODE")
         holder_pid = holder.info.backend_pid
         with pytest.raises(MigrationFailedError) as caught:
-            api.migrate(settings_of(project), per_statement=per_statement,
+            migrations.migrate(settings_of(project), per_statement=per_statement,
                         on_event=lambda e: warnings.append(e.message) if isinstance(e, ev.WarningRaised) else None)
     failure = caught.value
     assert failure.failure.sqlstate == "55P03"
@@ -63,7 +63,7 @@ def test_succeeds_when_the_blocker_goes_away(project: Project, settings_of: Any,
     releaser.start()
     began = time.monotonic()
     try:
-        report = api.migrate(settings_of(project), per_statement=per_statement,
+        report = migrations.migrate(settings_of(project), per_statement=per_statement,
                              on_event=lambda e: retried.set() if isinstance(e, ev.WarningRaised) else None)
     finally:
         retried.set()

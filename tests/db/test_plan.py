@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from dbworkbench.app import migrations
 from dbworkbench.cli import main
-from dbworkbench.core import api
 from dbworkbench.core.db import embedded_server
 from tests.conftest import Project
 
@@ -22,7 +22,7 @@ def planned(project: Project, settings_of: Any) -> Iterator[Project]:
 def test_plan_write_migrate_and_undo(planned: Project, settings_of: Any, capsys: pytest.CaptureFixture[str]) -> None:
     project = planned
     project.write("V001__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, email text, legacy text);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     desired = project.root / "schema"
     desired.mkdir()
     (desired / "tables.sql").write_text(
@@ -36,11 +36,11 @@ def test_plan_write_migrate_and_undo(planned: Project, settings_of: Any, capsys:
     assert capsys.readouterr().out.strip() == "created sql/V002__add_orders.sql"
     written = (project.sql_dir / "V002__add_orders.sql").read_text()
     assert "-- @undo" in written and "DROP TABLE" in written.split("-- @undo")[1]
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     assert project.table_exists("orders")
     assert main(["plan"]) == 0
     assert "nothing to plan" in capsys.readouterr().out
-    api.down(settings_of(project))
+    migrations.down(settings_of(project))
     assert not project.table_exists("orders")
     assert project.query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'accounts'::regclass "
                          "AND attname = 'email'") == [(False,)]
@@ -50,7 +50,7 @@ def test_data_loss_is_withheld_and_the_undo_marked_irreversible(planned: Project
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     project = planned
     project.write("V001__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, legacy text);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     (project.root / "schema").mkdir()
     (project.root / "schema" / "tables.sql").write_text("CREATE TABLE accounts (id int PRIMARY KEY);\n")
     assert main(["plan"]) == 0

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dbworkbench.core import api
+from dbworkbench.app import inspection, migrations
 from dbworkbench.core.planner import State
 from tests.conftest import Project
 
@@ -69,10 +69,10 @@ def test_sigkill_during_a_transactional_file_leaves_nothing(project: Project, se
     victim.wait(timeout=10)
     settings = settings_of(project)
     wait_for(project, ORPHAN_GONE)
-    assert [e.state for e in api.status(settings).entries] == [State.APPLIED, State.PENDING]
+    assert [e.state for e in inspection.status(settings).entries] == [State.APPLIED, State.PENDING]
     assert not project.table_exists("half")
     project.write("V2__slow.sql", "CREATE TABLE half (x int);\n")
-    api.migrate(settings)
+    migrations.migrate(settings)
     assert project.table_exists("half")
 
 
@@ -90,7 +90,7 @@ def test_sigkill_during_a_non_transactional_file_resumes(project: Project, setti
     victim.wait(timeout=10)
     wait_for(project, ORPHAN_GONE)
     settings = settings_of(project)
-    entry = api.status(settings).entries[1]
+    entry = inspection.status(settings).entries[1]
     assert entry.state is State.FAILED and entry.row is not None and entry.row.statements_done == 1
     project.write("V2__steps.sql", """
         -- dbworkbench:no-transaction
@@ -98,10 +98,10 @@ def test_sigkill_during_a_non_transactional_file_resumes(project: Project, setti
         SELECT pg_sleep(0);
         CREATE INDEX CONCURRENTLY t_b ON t (b);
     """)
-    api.migrate(settings)
+    migrations.migrate(settings)
     assert {r[0] for r in project.query("SELECT indexname FROM pg_indexes WHERE tablename = 't'")} == {"t_a", "t_b"}
     assert project.query("SELECT count(*) FROM dbworkbench_history WHERE version = '2'") == [(1,)]
-    assert api.validate(settings).ok
+    assert inspection.validate(settings).ok
 
 
 def test_ctrl_c_rolls_back_the_running_file_and_exits_130(project: Project, settings_of: Any) -> None:
@@ -114,4 +114,4 @@ def test_ctrl_c_rolls_back_the_running_file_and_exits_130(project: Project, sett
     assert victim.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not project.table_exists("half")
-    assert [e.state for e in api.status(settings_of(project)).entries] == [State.APPLIED, State.PENDING]
+    assert [e.state for e in inspection.status(settings_of(project)).entries] == [State.APPLIED, State.PENDING]

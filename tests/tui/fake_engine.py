@@ -7,14 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.reports import ApplyReport, PlannedStep, ShowReport, StatusReport, StepResult, ValidationReport
+from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
-from dbworkbench.core.api import ApplyReport, StatusReport, StepResult, ValidationReport
 from dbworkbench.core.cancel import CancelToken
-from dbworkbench.core.catalog import CatalogNode
-from dbworkbench.core.discovery import MigrationKind, MigrationSet, discover
+from dbworkbench.core.catalog_browser import CatalogNode
+from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet, discover
 from dbworkbench.core.history import HistoryRow
-from dbworkbench.core.maintenance import ShowReport
-from dbworkbench.core.planner import Entry, fold, plan_backward, plan_forward
+from dbworkbench.core.planner import Entry, StepAction, fold, plan_backward, plan_forward
+from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import PlanError
 from dbworkbench.lint.findings import Finding
 from dbworkbench.lint.runner import lint_text
@@ -53,44 +55,53 @@ class FakeEngine:
             raise PlanError(f"no migration has version {key}, in the files or in history.")
         return ShowReport(entry, entry.row, entry.file.up_sql if entry.file else None, (), None, ())
 
-    def _specs(self, action: str, target: str | None) -> list[tuple[str, str]]:
+    def _specs(self, verb: Verb, target: str | None) -> list[tuple[StepAction, str]]:
         entries = fold(self._migrations(), self.rows)
-        if action in ("up", "migrate"):
-            from dbworkbench.core.api import parse_version
-
-            specs = plan_forward(entries, steps=1 if action == "up" else None, target=parse_version(target))
-        elif action == "down":
+        if verb in (Verb.UP, Verb.MIGRATE):
+            specs = plan_forward(entries, steps=1 if verb is Verb.UP else None, target=version_argument(target))
+        elif verb is Verb.DOWN:
             specs = plan_backward(entries, steps=1)
-        else:
+        elif verb is Verb.REDO:
             last = plan_backward(entries, steps=1)[0]
-            return [("undo", last.entry.key), ("apply", last.entry.key)]
+            return [(StepAction.UNDO, last.entry.key), (StepAction.APPLY, last.entry.key)]
+        else:
+            raise PlanError(f"{verb} does not run migrations.")
         return [(s.action, s.entry.key) for s in specs]
 
-    def plan(self, action: str, *, target: str | None = None) -> ApplyReport:
-        files = {m.key: m for m in (*self._migrations().versioned, *self._migrations().repeatable)}
-        lines = [f"-- sql/{files[key].script}: {step}, 1 statement(s), one transaction\nBEGIN;\n"
-                 f"{files[key].up_sql if step == 'apply' else files[key].undo_sql or ''}COMMIT;"
-                 for step, key in self._specs(action, target)]
-        return ApplyReport((), "\n\n".join(lines))
+    def _files(self) -> dict[str, MigrationFile]:
+        return {m.key: m for m in (*self._migrations().versioned, *self._migrations().repeatable)}
 
-    def apply(self, action: str, *, target: str | None = None, on_event: ev.EventSink | None = None,
+    def _planned(self, verb: Verb, target: str | None) -> tuple[PlannedStep, ...]:
+        files = self._files()
+        return tuple(PlannedStep(f"sql/{files[key].script}", _canonical(files[key]), step, 1, True)
+                     for step, key in self._specs(verb, target))
+
+    def dry_run(self, verb: Verb, *, target: str | None = None) -> ApplyReport:
+        files = self._files()
+        lines = [f"-- sql/{files[key].script}: {step}, 1 statement(s), one transaction\nBEGIN;\n"
+                 f"{files[key].up_sql if step is StepAction.APPLY else files[key].undo_sql or ''}COMMIT;"
+                 for step, key in self._specs(verb, target)]
+        return ApplyReport((), "\n\n".join(lines), self._planned(verb, target))
+
+    def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
               cancel: CancelToken | None = None) -> ApplyReport:
-        files = {m.key: m for m in (*self._migrations().versioned, *self._migrations().repeatable)}
+        files = self._files()
+        planned = self._planned(verb, target)
         results = []
-        for step, key in self._specs(action, target):
+        for step, key in self._specs(verb, target):
             file = files[key]
-            if step == "undo" and file.undo_sql is None:
+            if step.is_undo and file.undo_sql is None:
                 raise PlanError(f"{file.script} has no undo.", title="no undo available")
             rank = len(self.rows) + 1
-            kind = MigrationKind.UNDO if step == "undo" else file.kind
+            kind = MigrationKind.UNDO if step.is_undo else file.kind
             self.rows.append(HistoryRow(rank, key if file.version else None, file.description, kind, file.script,
-                                        None if step == "undo" else file.checksum, "postgres",
+                                        None if step.is_undo else file.checksum, "postgres",
                                         EPOCH + timedelta(minutes=rank), 3, True, 1, 1, None,
                                         file.up_sql, file.undo_sql))
             if on_event is not None:
                 on_event(ev.MigrationFinished(f"sql/{file.script}", key, step, 3.0))
             results.append(StepResult(f"sql/{file.script}", file.version.canonical if file.version else None, step, 3.0))
-        return ApplyReport(tuple(results))
+        return ApplyReport(tuple(results), None, planned)
 
     def validate(self) -> ValidationReport:
         return ValidationReport(self.status(), ())
@@ -103,7 +114,7 @@ class FakeEngine:
         self.approvals[key] = reason
         return f"approvals/V{key}.toml"
 
-    def analyze(self) -> list[object]:
+    def analyze(self) -> list[StatementReport]:
         return []
 
     def schema_change(self, key: str) -> list[str]:
@@ -122,3 +133,7 @@ class FakeEngine:
         other = FakeEngine(self.folder, environment=name, protected=name == "prod", environments=self.environments)
         other.rows = [replace(r) for r in self.rows]
         return other
+
+
+def _canonical(file: MigrationFile) -> str | None:
+    return file.version.canonical if file.version is not None else None

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from dbworkbench.app.vocabulary import Verb
 from dbworkbench.tui.app import DbWorkbenchApp
 from tests.tui.fake_engine import FakeEngine
 from tests.tui.helpers import settle
@@ -20,7 +21,7 @@ SIZE = (120, 36)
 
 def demo_app(theme: str, *, environment: str = "dev", applied_to: str = "6") -> DbWorkbenchApp:
     engine = FakeEngine(DEMO, environment=environment, protected=environment == "prod")
-    engine.apply("migrate", target=applied_to)
+    engine.apply(Verb.MIGRATE, target=applied_to)
     return DbWorkbenchApp(engine, theme=theme, remember_theme=False)
 
 

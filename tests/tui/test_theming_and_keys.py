@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dbworkbench.app.engine import Engine
+from dbworkbench.app.reports import StatusReport
 from dbworkbench.config import Overrides, load_settings
-from dbworkbench.core.facade import Engine
 from dbworkbench.tui import theming
 from dbworkbench.tui.app import DbWorkbenchApp
 from dbworkbench.tui.screens.error import ErrorModal
@@ -89,7 +90,7 @@ async def test_an_unexpected_worker_error_is_shown_not_swallowed(tmp_path: Path,
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
 
     class BrokenEngine(FakeEngine):
-        def status(self) -> object:  # type: ignore[override]
+        def status(self) -> StatusReport:
             raise RuntimeError("catalog exploded")
 
     app = DbWorkbenchApp(BrokenEngine(DEMO))

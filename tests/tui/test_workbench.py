@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.widgets import Input
 
-from dbworkbench.core import api
-from dbworkbench.core.facade import Engine
+from dbworkbench.app import migrations
+from dbworkbench.app.engine import Engine
 from dbworkbench.tui.app import DbWorkbenchApp
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
 from dbworkbench.tui.screens.error import ErrorModal
@@ -41,7 +41,7 @@ def app_for(project: Project, settings_of: Any, env: str | None = None) -> DbWor
 
 async def test_opens_with_history_pending_and_header(project: Project, settings_of: Any) -> None:
     three(project)
-    api.migrate(settings_of(project), steps=1)
+    migrations.migrate(settings_of(project), steps=1)
     app = app_for(project, settings_of)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -73,7 +73,7 @@ async def test_step_up_step_down_and_migrate_all(project: Project, settings_of: 
 
 async def test_checksum_mismatch_shows_its_diff(project: Project, settings_of: Any) -> None:
     path = project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     path.write_text("CREATE TABLE a (x bigint);\n")
     app = app_for(project, settings_of)
     async with app.run_test(size=SIZE) as pilot:
@@ -155,7 +155,7 @@ async def test_failing_statement_opens_the_error_modal(project: Project, setting
 
 async def test_pending_files_show_lint_findings(project: Project, settings_of: Any) -> None:
     project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     project.write("V2__index.sql", "SET lock_timeout = '5s';\n\nCREATE INDEX t_x ON t (x);\n")
     project.write("V3__safe.sql", "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY t_x2 ON t (x);\n")
     app = app_for(project, settings_of)
@@ -176,7 +176,7 @@ async def test_approve_and_analyze_from_the_workbench(project: Project, settings
 
     monkeypatch.setenv("DBWORKBENCH_REVIEWER", "Ada")
     project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     project.query("INSERT INTO t SELECT generate_series(1, 1000)")
     project.write("V2__index.sql", "SET LOCAL lock_timeout = '5s';\nCREATE INDEX t_x ON t (x);\n")
     app = app_for(project, settings_of)
@@ -205,7 +205,7 @@ async def test_schema_before_and_after_and_drift(project: Project, settings_of: 
     from dbworkbench.tui.screens.drift import DriftModal
 
     project.write("V1__t.sql", "CREATE TABLE t (x int);\n")
-    api.migrate(settings_of(project))
+    migrations.migrate(settings_of(project))
     project.query("ALTER TABLE t ADD COLUMN by_hand int")
     project.write("V2__grow.sql", "ALTER TABLE t ADD COLUMN y text NOT NULL DEFAULT '';\nCREATE INDEX t_y ON t (y);\n")
     app = app_for(project, settings_of)

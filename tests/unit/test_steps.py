@@ -8,9 +8,9 @@ import pytest
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind
 from dbworkbench.core.lexer import split_statements
-from dbworkbench.core.planner import Entry, State, StepSpec
+from dbworkbench.core.planner import Entry, State, StepAction, StepSpec
 from dbworkbench.core.scripts import checksum
-from dbworkbench.core.steps import autocommit_reason, prepare
+from dbworkbench.core.steps import PreparedStep, autocommit_reason, prepare
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import PlanError
 
@@ -44,19 +44,19 @@ def test_enum_add_value_needs_autocommit_only_before_pg12() -> None:
 def spec_for(text: str, *, no_transaction: bool = False) -> StepSpec:
     file = MigrationFile("V1__x.sql", MigrationKind.VERSIONED, Version.parse("1"), "x", text, checksum(text),
                          None, None, 1, no_transaction)
-    return StepSpec("apply", Entry("1", file.version, "x", MigrationKind.VERSIONED, file.script, State.PENDING, file, None))
+    return StepSpec(StepAction.APPLY, Entry("1", file.version, "x", MigrationKind.VERSIONED, file.script, State.PENDING, file, None))
 
 
-def prep(text: str, **kwargs: object) -> object:
-    return prepare(spec_for(text, **kwargs), migrations_dir=Path("sql"), project_dir=Path("."), placeholders={"p": "v"},
+def prep(text: str, *, no_transaction: bool = False) -> PreparedStep:
+    return prepare(spec_for(text, no_transaction=no_transaction), migrations_dir=Path("sql"), project_dir=Path("."), placeholders={"p": "v"},
                    server_major=18, stored=None)
 
 
 def test_transaction_mode_and_warnings() -> None:
-    assert prep("CREATE TABLE a (x int); CREATE TABLE b (x int);").transactional  # type: ignore[attr-defined]
+    assert prep("CREATE TABLE a (x int); CREATE TABLE b (x int);").transactional
     mixed = prep("CREATE TABLE a (x int); CREATE INDEX CONCURRENTLY i ON a (x);")
-    assert not mixed.transactional and any("cannot run in a transaction" in w for w in mixed.warnings)  # type: ignore[attr-defined]
-    assert not prep("CREATE TABLE a (x int);", no_transaction=True).transactional  # type: ignore[attr-defined]
+    assert not mixed.transactional and any("cannot run in a transaction" in w for w in mixed.warnings)
+    assert not prep("CREATE TABLE a (x int);", no_transaction=True).transactional
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
@@ -73,4 +73,4 @@ def test_problems_found_before_touching_the_database(text: str, fragment: str) -
 
 def test_placeholders_are_filled() -> None:
     step = prep("select '${p}';")
-    assert step.statements[0].text == "select 'v';"  # type: ignore[attr-defined]
+    assert step.statements[0].text == "select 'v';"

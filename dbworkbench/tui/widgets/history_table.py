@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.planner import Entry, row_states
 
 STATUS_STYLE = {
     "applied": ("✓", "success"), "failed": ("✗", "error"), "checksum mismatch": ("≠", "warning"),
@@ -32,6 +33,11 @@ COLUMNS = (("#", 6), ("version", 9), ("status", 19), ("description", 28), ("appl
 
 _Line = tuple[tuple[str, ...], str, str]
 """A row ready to draw: cells, status theme variable, key."""
+
+
+def status_matches(status: str, wanted: str) -> bool:
+    """`wanted` names `status`: the whole label, its start, or the start of one of its words."""
+    return status.startswith(wanted) or any(word.startswith(wanted) for word in status.split())
 
 
 def _fit(text: str, width: int) -> str:
@@ -89,16 +95,26 @@ class HistoryTable(ScrollView, can_focus=True):
         self._rows = rows
         self._rebuild(keep=key)
 
+    def show_history(self, entries: tuple[Entry, ...], rows: tuple[HistoryRow, ...]) -> None:
+        """Every history row with what it means now (`core.planner.row_states`), newest first."""
+        self.set_rows(row_states(list(entries), list(rows)))
+
     def set_filter(self, text: str, status: str = "") -> None:
-        """Filter by text and status."""
-        self.text_filter, self.status_filter = text.lower(), status
+        """Filter by text and status (a state as shown, a prefix of one of its words, `_` for a space)."""
+        self.text_filter, self.status_filter = text.lower(), status.lower().replace("_", " ")
         self._rebuild(keep=None)
+
+    def set_query(self, query: str) -> None:
+        """Filter by a typed query: words, and `status:STATE` (`status:mismatch`, `status:fail`, `status:undo_failed`)."""
+        words = query.split()
+        status = next((w.split(":", 1)[1] for w in words if w.lower().startswith("status:")), "")
+        self.set_filter(" ".join(w for w in words if not w.lower().startswith("status:")), status)
 
     def _rebuild(self, *, keep: str | None) -> None:
         needle, wanted = self.text_filter, self.status_filter
         lines: list[_Line] = []
         for row, status in self._rows:
-            if wanted and status != wanted:
+            if wanted and not status_matches(status, wanted):
                 continue
             if needle and needle not in f"{row.version or ''} {row.description} {row.script}".lower():
                 continue

@@ -7,14 +7,53 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from dbworkbench.core.catalog import CatalogNode
-from dbworkbench.core.maintenance import ShowReport
+from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.reports import ShowReport
+from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.tui.widgets.sql_view import SqlView
 
 
 class PreviewPane(Vertical):
-    """The right-hand pane."""
+    """The right-hand pane. It keeps what it shows (the migration, lint findings, measurements) and redraws itself
+    when any of them arrives or the theme changes."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.shown: ShowReport | None = None
+        """The migration on show (None: an object of the schema tree, or nothing yet)."""
+        self.findings: dict[str, list[Finding]] = {}
+        """Lint findings by migration key, as the engine last reported them."""
+        self.measured: dict[str, list[str]] = {}
+        """Lines of measured analysis by script, once `analyze` ran."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda _: self.redraw(), init=False)
+
+    def set_findings(self, findings: dict[str, list[Finding]]) -> None:
+        """New lint results; the migration on show is redrawn with them."""
+        self.findings = findings
+        self.redraw()
+
+    def set_measurements(self, reports: list[StatementReport]) -> int:
+        """New measured analysis; returns how many files it covers."""
+        measured: dict[str, list[str]] = {}
+        for report in reports:
+            lines = measured.setdefault(report.script, [])
+            lines.append(report.heading)
+            lines += [f"    {sentence}" for sentence in report.sentences]
+        self.measured = measured
+        self.redraw()
+        return len(measured)
+
+    def unsafe_findings(self, key: str) -> list[Finding]:
+        """The unapproved unsafe findings of one migration."""
+        return [f for f in self.findings.get(key, []) if f.severity is Severity.ERROR]
+
+    def redraw(self) -> None:
+        """Draw the migration on show again (after new findings, measurements or a theme change)."""
+        if self.shown is not None and self.is_mounted:
+            self.show_migration(self.shown)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="preview-tabs"):
@@ -36,10 +75,13 @@ class PreviewPane(Vertical):
 
     _sql = ""
 
-    def show_migration(self, report: ShowReport, findings: list[Finding] | None = None,
-                       measured: list[str] | None = None) -> None:
-        """Fill every tab for one migration (and its lint findings, when known)."""
+    def show_migration(self, report: ShowReport) -> None:
+        """Fill every tab for one migration, with its lint findings and measurements when known."""
+        self.shown = report
         entry, row = report.entry, report.row
+        findings = self.findings.get(entry.key)
+        script = entry.file.script if entry.file else entry.script
+        measured = next((lines for name, lines in self.measured.items() if name.endswith(script)), None)
         up = row.up_sql if row is not None and row.up_sql is not None and not report.diff else report.file_sql
         self._sql = up or ""
         marked = frozenset(f.line for f in findings or [])
@@ -110,6 +152,7 @@ class PreviewPane(Vertical):
 
     def show_object(self, node: CatalogNode, ddl: str) -> None:
         """Show a schema object's definition in the SQL tab."""
+        self.shown = None
         self._sql = ddl
         self.query_one("#sql-view", SqlView).show_sql(ddl)
         self.query_one(TabbedContent).active = "tab-sql"

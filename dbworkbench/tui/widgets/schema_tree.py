@@ -6,7 +6,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from dbworkbench.core.catalog import CatalogNode
+from dbworkbench.core.catalog_browser import CatalogNode
 
 
 class SchemaTree(Tree[CatalogNode]):

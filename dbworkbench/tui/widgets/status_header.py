@@ -5,8 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from dbworkbench.core.api import StatusReport
-from dbworkbench.core.planner import State
+from dbworkbench.app.reports import StatusReport
 
 
 class StatusHeader(Static):
@@ -27,9 +26,7 @@ class StatusHeader(Static):
         if report is None:
             self.update(Content(f"{badge}env {environment} · connecting… · project {project}"))
             return
-        applied = report.count(State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
-        pending = report.count(State.PENDING, State.OUT_OF_ORDER, State.OUTDATED)
-        problems = len(report.problems)
-        text = (f"{badge}env {environment} · v{report.current_version or '-'} · applied {applied} · pending {pending} · "
-                f"problems {problems} · {report.server} · PostgreSQL {report.server_version} · project {project}")
+        s = report.summary
+        text = (f"{badge}env {environment} · v{s.current_version or '-'} · applied {s.applied} · pending {s.pending} · "
+                f"problems {s.problems} · {s.target} · PostgreSQL {s.server_version} · project {project}")
         self.update(Content(text.strip()))

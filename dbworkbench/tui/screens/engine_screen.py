@@ -1,7 +1,7 @@
-"""EngineWorkers: the main screen's thread workers, each one engine call whose result is posted as a message.
+"""EngineBackedScreen: a screen bound to an engine, with one thread worker per engine call; each worker posts its
+result (or the failure) as a message.
 
-Workers never touch widgets; MainScreen's handlers do. Kept apart so the screen module holds only layout,
-handlers and actions.
+Workers never touch widgets; the handlers of the screens built on this one do.
 """
 
 from __future__ import annotations
@@ -13,19 +13,22 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from dbworkbench.app.engine import EngineApi
+from dbworkbench.app.reports import StatusReport
+from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
-from dbworkbench.core.api import StatusReport
 from dbworkbench.core.cancel import CancelToken
-from dbworkbench.core.catalog import CatalogNode
-from dbworkbench.core.facade import EngineApi
+from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.errors import DbWorkbenchError
 from dbworkbench.tui import messages as msg
 
 
-class EngineWorkers(Screen[None]):
-    """Thread workers over `self.engine`."""
+class EngineBackedScreen(Screen[None]):
+    """A screen whose thread workers call `self.engine`."""
 
-    engine: EngineApi
+    def __init__(self, engine: EngineApi) -> None:
+        super().__init__()
+        self.engine = engine
 
     def _post_result(self, operation: str, compute: Callable[[], Message]) -> None:
         """Run one engine call (in a worker) and post its result, or the failure, as a message."""
@@ -42,23 +45,21 @@ class EngineWorkers(Screen[None]):
     def _load_detail(self, key: str) -> None:
         self._post_result("show", lambda: msg.DetailLoaded(key, self.engine.show(key)))
 
-    @work(thread=True, exclusive=True, group="plan", exit_on_error=False, description="planning")
-    def _plan(self, action: str, target: str | None) -> None:
-        self._post_result(action, lambda: msg.PlanReady(action, target, self.engine.plan(action, target=target)))
+    @work(thread=True, exclusive=True, group="dry-run", exit_on_error=False, description="planning")
+    def _dry_run(self, verb: Verb, target: str | None) -> None:
+        self._post_result(verb, lambda: msg.DryRunReady(verb, target, self.engine.dry_run(verb, target=target)))
 
     @work(thread=True, group="apply", exit_on_error=False, description="applying")
-    def _apply(self, action: str, target: str | None, cancel: CancelToken) -> None:
+    def _apply(self, verb: Verb, target: str | None, cancel: CancelToken) -> None:
         def forward(event: ev.EngineEvent) -> None:
             self.post_message(msg.EngineEventReceived(event))
 
-        self._post_result(action, lambda: msg.ActionFinished(
-            action, self.engine.apply(action, target=target, cancel=cancel, on_event=forward)))
+        self._post_result(verb, lambda: msg.ActionFinished(
+            verb, self.engine.apply(verb, target=target, cancel=cancel, on_event=forward)))
 
     @work(thread=True, exclusive=True, group="lint", exit_on_error=False, description="linting")
     def _lint(self, report: StatusReport) -> None:
-        major = int(report.server_version.split(".")[0])
-        pending = tuple(e for e in report.entries if e.row is None or e.state.value in ("outdated", "failed"))
-        self._post_result("lint", lambda: msg.LintReady(self.engine.lint(pending, major)))
+        self._post_result("lint", lambda: msg.LintReady(self.engine.lint(report.pending, report.server_major)))
 
     @work(thread=True, exclusive=True, group="analyze", exit_on_error=False, description="analyzing")
     def _analyze(self) -> None:

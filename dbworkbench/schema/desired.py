@@ -1,6 +1,6 @@
 """Desired state: a folder of CREATE statements is the source of truth; plan the migration that reaches it.
 
-`plan` diffs the environment's live schema to the desired one (built on a scratch database of the embedded
+`plan_to_desired` diffs the environment's live schema to the desired one (built on a scratch database of the embedded
 server). `write_plan` writes that as the next versioned migration, with the reverse diff as its undo section,
 marked irreversible where the forward change loses data.
 """
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbworkbench.config import Settings
-from dbworkbench.core.api import new_migration
+from dbworkbench.core.authoring import new_migration
+from dbworkbench.core.history import hidden_relations
 from dbworkbench.core.session import open_session
 from dbworkbench.errors import PlanError
-from dbworkbench.schema.commands import hidden_tables
 from dbworkbench.schema.diff import SchemaDiff, diff
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.sources import load
@@ -33,7 +33,7 @@ def desired_dir(settings: Settings) -> Path:
     return settings.migrations_dir.parent / "schema"
 
 
-def plan(settings: Settings, *, allow_data_loss: bool = False) -> SchemaPlan:
+def plan_to_desired(settings: Settings, *, allow_data_loss: bool = False) -> SchemaPlan:
     """Diff the environment to the desired schema.
 
     Raises:
@@ -43,16 +43,15 @@ def plan(settings: Settings, *, allow_data_loss: bool = False) -> SchemaPlan:
     if not folder.is_dir() or not any(folder.rglob("*.sql")):
         raise PlanError(f"no desired schema: put CREATE statements in {folder} (one or more .sql files).")
     with open_session(settings, write=False, purpose="plan") as session:
-        live = introspect(session.conn, hidden=hidden_tables(settings, session.store.schema))
+        live = introspect(session.conn, hidden=hidden_relations(settings.history_table, session.store.schema))
         server_major = session.server_major
     desired = load(str(folder), settings)
     return SchemaPlan(diff(live, desired, allow_data_loss=allow_data_loss, server_major=server_major),
                       diff(desired, live, allow_data_loss=True, server_major=server_major))
 
 
-def write_plan(settings: Settings, description: str, *, allow_data_loss: bool = False) -> str | None:
+def write_plan(settings: Settings, description: str, result: SchemaPlan) -> str | None:
     """Write the plan as the next migration (None when there is nothing to do); returns its path."""
-    result = plan(settings, allow_data_loss=allow_data_loss)
     if not result.forward.changes:
         return None
     lossy = [c for c in result.forward.changes if c.data_loss]

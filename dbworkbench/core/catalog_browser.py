@@ -13,6 +13,8 @@ from typing import Any
 
 import psycopg
 
+from dbworkbench.errors import PlanError
+
 GROUPS = (
     ("tables", "Tables", "c.relkind IN ('r', 'p')"),
     ("views", "Views", "c.relkind = 'v'"),
@@ -184,3 +186,37 @@ def _table_ddl(conn: psycopg.Connection[Any], node: CatalogNode) -> str:
     body = ",\n".join("    " + r[0] for r in [*columns, *constraints])
     return "\n".join([f"CREATE TABLE {_qualified(node)} (\n{body}\n);", *(r[0] for r in indexes),
                       *(r[0] for r in triggers)])
+
+
+def definition_by_name(conn: psycopg.Connection[Any], name: str) -> str:
+    """DDL of one table, view, sequence, type or function, by name (schema-qualified or not).
+
+    Raises:
+        PlanError: no such object, or a name PostgreSQL cannot read as one.
+    """
+    try:
+        found = _find_by_name(conn, name)
+    except (psycopg.errors.SyntaxError, psycopg.DataError) as exc:  # to_regclass/to_regtype reject a malformed name
+        raise PlanError(f"{name!r} is not a name PostgreSQL can look up: {exc.diag.message_primary or exc}.") from exc
+    if not found:
+        raise PlanError(f"no table, view, sequence, type or function is named {name!r} here.")
+    return "\n\n".join(definition(conn, node) for node in found)
+
+
+_RELKINDS = {"r": "table", "p": "table", "v": "view", "m": "matview", "S": "sequence", "i": "index"}
+
+
+def _find_by_name(conn: psycopg.Connection[Any], name: str) -> list[CatalogNode]:
+    row = conn.execute("SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
+                       "ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)", [name]).fetchone()
+    if row is not None and str(row[3]) in _RELKINDS:
+        return [CatalogNode(_RELKINDS[str(row[3])], str(row[1]), str(row[2]), str(row[2]), int(str(row[0])))]
+    row = conn.execute("SELECT t.oid, n.nspname, t.typname FROM pg_type t JOIN pg_namespace n "
+                       "ON n.oid = t.typnamespace WHERE t.oid = to_regtype(%s)", [name]).fetchone()
+    if row is not None:
+        return [CatalogNode("type", str(row[1]), str(row[2]), str(row[2]), int(str(row[0])))]
+    schema, _, function = name.rpartition(".")
+    rows = conn.execute("SELECT p.oid, n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n "
+                        "ON n.oid = p.pronamespace WHERE p.proname = %s AND (n.nspname = %s OR %s = '')",
+                        [function.split("(")[0], schema, schema]).fetchall()
+    return [CatalogNode("function", str(r[1]), str(r[2]), str(r[2]), int(str(r[0]))) for r in rows]

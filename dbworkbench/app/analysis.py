@@ -14,13 +14,16 @@ from typing import Any
 
 import psycopg
 
+from dbworkbench.app.state import prepare_steps, read_state
+from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import discover
-from dbworkbench.core.planner import fold, plan_forward
+from dbworkbench.core.planner import StepAction, plan_forward
 from dbworkbench.core.session import open_session
-from dbworkbench.core.steps import prepare
 from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
+
+QUIET = "no lock that blocks writers, no scan, no rewrite"
+"""What a statement with no measured hazard is said to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,16 @@ class StatementReport:
     effect: StatementEffect
     consequences: tuple[str, ...]
     """Sentences like "rewrites orders (≈12 M rows, 4.1 GB) under AccessExclusiveLock"."""
+
+    @property
+    def heading(self) -> str:
+        """`statement N (line L): excerpt`."""
+        return f"statement {self.index + 1} (line {self.line}): {self.excerpt}"
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The consequences, or the one sentence that says there are none."""
+        return self.consequences or (QUIET,)
 
 
 def _size(value: int) -> str:
@@ -100,17 +113,13 @@ def analyze(settings: Settings) -> list[StatementReport]:
         PlanError: history lacks the SQL needed to rebuild the schema (a baseline, or rows written by
             another tool). DatabaseConnectionError: target or embedded server unreachable.
     """
-    migrations = discover(settings.migrations_dir)
-    with open_session(settings, write=False, purpose="analyze") as session:
-        rows = session.rows(with_sql=True)
-        entries = fold(migrations, rows)
+    with open_session(settings, write=False, purpose=Verb.ANALYZE.value) as session:
+        state = read_state(settings, session, with_sql=True)
         stats = _target_stats(session.conn)
         server_major = session.server_major
-        specs = plan_forward(entries, out_of_order=True)
-        prepared = [prepare(spec, migrations_dir=settings.migrations_dir, project_dir=settings.project_dir,
-                            placeholders=dict(settings.environment.placeholders), server_major=server_major,
-                            stored=None) for spec in specs if spec.action == "apply"]
-    with scratch_from_history(settings, applied_rows(entries, rows)) as conn:
+        specs = plan_forward(list(state.entries), out_of_order=True)
+        prepared = prepare_steps(session, [s for s in specs if s.action is StepAction.APPLY])
+    with scratch_from_history(settings, applied_rows(list(state.entries), list(state.rows))) as conn:
         reports: list[StatementReport] = []
         for step in prepared:
             for effect in rehearse(conn, step.text.text, server_major=server_major):

@@ -1,8 +1,9 @@
-"""Generated migration recipes for changes that need several steps to stay online."""
+"""Writing new migration files: the next version with an empty undo section, and multi-step online recipes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
@@ -52,22 +53,44 @@ def not_null_column(table: str, column: str, type_: str, default: str) -> list[t
     ]
 
 
+def _slug(description: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in description.lower()).split())
+
+
+def _shown(settings: Settings, path: Path) -> str:
+    return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
+
+
+def new_migration(settings: Settings, description: str, *, now: datetime | None = None) -> str:
+    """Write the next versioned file with an undo section; returns its path relative to the project.
+
+    Raises:
+        ConfigError: the description has no letters or digits.
+    """
+    if not _slug(description):
+        raise ConfigError("the description must contain letters or digits, e.g. \"add users table\".")
+    return write_recipe(settings, [(description, f"-- {description}\n\n\n-- @undo\n\n")], now=now)[0]
+
+
 def write_recipe(settings: Settings, files: list[tuple[str, str]], *, now: datetime | None = None) -> list[str]:
-    """Write the recipe's files as the next versions; returns their paths relative to the project."""
+    """Write the recipe's files as the next versions; returns their paths relative to the project.
+
+    Raises:
+        ConfigError: a step without a description. DiscoveryError: the folder holds bad file names.
+    """
     folder = settings.migrations_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    existing: list[Version] = [m.version for m in discover(folder).versioned if m.version]
+    existing: list[Version] = [m.version for m in discover(folder).versioned if m.version] if folder.is_dir() else []
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
     written = []
     for description, text in files:
-        slug = "_".join("".join(c if c.isalnum() else " " for c in description.lower()).split())
+        slug = _slug(description)
         if not slug:
             raise ConfigError("a recipe step needs a description.")
         version = next_version(existing, timestamp=stamp)
         existing.append(Version.parse(version))
         stamp = str(int(stamp) + 1)
         path = folder / f"V{version}__{slug}.sql"
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        written.append(path.relative_to(settings.project_dir).as_posix()
-                       if path.is_relative_to(settings.project_dir) else str(path))
+        written.append(_shown(settings, path))
     return written

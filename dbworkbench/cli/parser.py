@@ -1,23 +1,14 @@
-"""The command-line front end: argparse sub-commands mapped one to one onto the engine's API.
-
-`ui` (and no command at all) opens the Textual workbench; Textual is imported only then.
-
-Results go to stdout, progress and errors to stderr. Every `DbWorkbenchError` becomes a one-paragraph
-message and its exit code; nothing prints a traceback unless DBWORKBENCH_DEBUG=1.
-"""
+"""The command line's grammar: one argparse sub-command per verb of `app.vocabulary.Verb`."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Callable, Sequence
 
 from dbworkbench import __version__
-from dbworkbench.config import Overrides, Settings, load_settings, redact
-from dbworkbench.errors import DbWorkbenchError, ExitCode
-
-Handler = Callable[[argparse.Namespace, Settings], int]
+from dbworkbench.app.maintenance import RECIPES
+from dbworkbench.app.server import ServerAction
+from dbworkbench.app.vocabulary import Verb
+from dbworkbench.config import Overrides, Settings, load_settings
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dbworkbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, help_text: str, *, json: bool = False, writer: bool = False) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def add(verb: Verb, help_text: str, *, json: bool = False, writer: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(verb.value, help=help_text, description=help_text)
         _common(p)
         if json:
             p.add_argument("--json", action="store_true", help="print data as JSON")
@@ -51,94 +42,64 @@ def build_parser() -> argparse.ArgumentParser:
             _writer(p)
         return p
 
-    add("status", "show every migration's state", json=True)
-    p = add("migrate", "apply pending migrations", json=True, writer=True)
+    add(Verb.STATUS, "show every migration's state", json=True)
+    p = add(Verb.MIGRATE, "apply pending migrations", json=True, writer=True)
     p.add_argument("--to", metavar="VERSION", help="stop after this version")
     p.add_argument("--steps", type=int, metavar="N", help="apply at most N files")
     p.add_argument("--out-of-order", action="store_true", help="allow pending versions below the highest applied")
-    p = add("up", "apply exactly one pending migration", json=True, writer=True)
+    p = add(Verb.UP, "apply exactly one pending migration", json=True, writer=True)
     p.add_argument("--out-of-order", action="store_true", help="allow pending versions below the highest applied")
-    p = add("down", "undo applied migrations (one by default)", json=True, writer=True)
+    p = add(Verb.DOWN, "undo applied migrations (one by default)", json=True, writer=True)
     p.add_argument("--to", metavar="VERSION", help="undo every version above this one")
     p.add_argument("--steps", type=int, metavar="N", help="undo N versions")
-    add("redo", "undo the last migration and apply it again", json=True, writer=True)
-    add("validate", "check files against history; non-zero exit on any problem", json=True)
-    add("repair", "remove unfinished entries and accept changed checksums", writer=True)
-    p = add("baseline", "mark an existing database as being at a version", writer=True)
+    add(Verb.REDO, "undo the last migration and apply it again", json=True, writer=True)
+    add(Verb.VALIDATE, "check files against history; non-zero exit on any problem", json=True)
+    add(Verb.REPAIR, "remove unfinished entries and accept changed checksums", writer=True)
+    p = add(Verb.BASELINE, "mark an existing database as being at a version", writer=True)
     p.add_argument("--version", dest="baseline_version", required=True, metavar="VERSION")
     p.add_argument("--description", default="baseline")
-    add("clean", "drop everything in the managed schemas (refused on protected environments)", writer=True)
-    p = add("new", "create the next versioned migration file with an undo section")
+    add(Verb.CLEAN, "drop everything in the managed schemas (refused on protected environments)", writer=True)
+    p = add(Verb.NEW, "create the next versioned migration file with an undo section")
     p.add_argument("words", nargs="+", metavar="DESCRIPTION",
                    help="the description; with --recipe not-null: TABLE COLUMN TYPE DEFAULT")
-    p.add_argument("--recipe", choices=["not-null"], help="write a multi-step online recipe instead")
-    p = add("history", "show the event log", json=True)
+    p.add_argument("--recipe", choices=list(RECIPES), help="write a multi-step online recipe instead")
+    p = add(Verb.HISTORY, "show the event log", json=True)
     p.add_argument("version", nargs="?", help="only this version's events")
-    p = add("show", "show a version's applied SQL, and its diff against the file", json=True)
+    p = add(Verb.SHOW, "show a version's applied SQL, and its diff against the file", json=True)
     p.add_argument("version")
-    p = add("server", "manage the project's embedded PostgreSQL", json=True)
-    p.add_argument("action", choices=["status", "start", "stop"])
-    p = add("lint", "find unsafe changes: locks, rewrites, data loss, breaking renames", json=True)
+    p = add(Verb.SERVER, "manage the project's embedded PostgreSQL", json=True)
+    p.add_argument("action", choices=[a.value for a in ServerAction])
+    p = add(Verb.LINT, "find unsafe changes: locks, rewrites, data loss, breaking renames", json=True)
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
-    p = add("diff", "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)
+    p = add(Verb.DIFF, "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)
     p.add_argument("--from", dest="source", required=True, metavar="URL|DIR")
     p.add_argument("--to", dest="target", required=True, metavar="URL|DIR")
     p.add_argument("--allow-data-loss", action="store_true", help="emit drops of tables and columns, narrowing types")
     p.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
                    help="schema.table=new_name or schema.table.column=new_name: RENAME instead of drop + add")
-    p = add("plan", "the migration from the environment to the desired schema in schema/; --write saves it", json=True)
+    p = add(Verb.PLAN, "the migration from the environment to the desired schema in schema/; --write saves it", json=True)
     p.add_argument("--write", metavar="DESCRIPTION", help="write it as the next migration, with its undo")
     p.add_argument("--allow-data-loss", action="store_true", help="include drops of tables and columns")
-    add("drift", "compare the live schema with the one history says it has; exit 5 on any difference", json=True)
-    p = add("schema", "print the environment's schema model, or one object's DDL", json=True)
+    add(Verb.DRIFT, "compare the live schema with the one history says it has; exit 5 on any difference", json=True)
+    p = add(Verb.SCHEMA, "print the environment's schema model, or one object's DDL", json=True)
     p.add_argument("object", nargs="?", help="table, view, sequence, type or function name")
-    p = add("analyze", "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
+    p = add(Verb.ANALYZE, "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
             "in terms of the target's real tables", json=True)
     p.add_argument("--pending", action="store_true", help="analyze what is pending (the default, and only, mode)")
-    p = add("approve", "approve unsafe lint findings of a migration, bound to its current content")
+    p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")
     p.add_argument("--reason", required=True, help="why it is safe here")
     p.add_argument("--reviewer", help="who approves (default: git user.name)")
-    add("ui", "open the workbench (also what `dbworkbench` with no command does)")
+    add(Verb.UI, "open the workbench (also what `dbworkbench` with no command does)")
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings for the options the user actually gave (precedence is `config.load_settings`'s)."""
     return load_settings(overrides=Overrides(
         env=args.env, url=args.url, migrations=args.migrations, history_table=args.history_table,
         lock_wait=args.lock_wait, out_of_order=True if getattr(args, "out_of_order", False) else None,
         config=args.config))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["ui", *(argv or [])])
-    try:
-        from dbworkbench import commands
-
-        settings = _settings(args)
-        handler: Handler = getattr(commands, f"cmd_{args.command}")
-        return handler(args, settings)
-    except DbWorkbenchError as exc:
-        _print_error(exc.title, exc.message)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        _print_error("interrupted", "stopped by Ctrl-C. A transactional file in progress was rolled back; "
-                     "a non-transactional one keeps its recorded progress and `migrate` resumes it.")
-        return int(ExitCode.INTERRUPTED)
-    except Exception as exc:  # the last line of defence: one paragraph, never a traceback
-        if os.environ.get("DBWORKBENCH_DEBUG") == "1":
-            raise
-        _print_error("internal error", f"{type(exc).__name__}: {exc}. This is a bug in dbworkbench; "
-                     "rerun with DBWORKBENCH_DEBUG=1 for the traceback and report it.")
-        return 70
-
-
-def _print_error(title: str, message: str) -> None:
-    print(f"error: {title}: {redact(message)}", file=sys.stderr)

@@ -1,0 +1,174 @@
+"""The workbench's view of the application layer: `EngineApi` (its contract) and `Engine`, a thin object bound
+to one project and environment whose every method is one call to an `app` function.
+
+Every method blocks (the workbench calls them from thread workers) and raises only `DbWorkbenchError`s.
+The schema browser reads on a connection of its own, never the migration connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
+
+from dbworkbench.app import inspection, migrations, safety, schema_as_code
+from dbworkbench.app.analysis import StatementReport, analyze
+from dbworkbench.app.gate import ConfirmRequest
+from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport
+from dbworkbench.app.vocabulary import Verb
+from dbworkbench.config import Overrides, Settings, load_settings
+from dbworkbench.core import events as ev
+from dbworkbench.core.cancel import CancelToken
+from dbworkbench.core.catalog_browser import CatalogNode, children, definition
+from dbworkbench.core.db import connect, resolve_target
+from dbworkbench.core.history import hidden_relations
+from dbworkbench.core.planner import Entry
+from dbworkbench.errors import PlanError
+from dbworkbench.lint.findings import Finding
+from dbworkbench.schema.desired import tagged
+
+
+class EngineApi(Protocol):
+    """What the workbench needs from the engine; `Engine` and the tests' fake both provide it."""
+
+    @property
+    def environment(self) -> str: ...
+    @property
+    def environments(self) -> tuple[str, ...]: ...
+    @property
+    def protected(self) -> bool: ...
+    @property
+    def project(self) -> str: ...
+
+    def status(self) -> StatusReport: ...
+    def show(self, key: str) -> ShowReport: ...
+    def dry_run(self, verb: Verb, *, target: str | None = None) -> ApplyReport: ...
+    def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
+              cancel: CancelToken | None = None) -> ApplyReport: ...
+    def validate(self) -> ValidationReport: ...
+    def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
+    def approve(self, key: str, reason: str) -> str: ...
+    def schema_change(self, key: str) -> list[str]: ...
+    def drift(self) -> list[str]: ...
+    def analyze(self) -> list[StatementReport]: ...
+    def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
+    def catalog_definition(self, node: CatalogNode) -> str: ...
+    def for_environment(self, name: str) -> EngineApi: ...
+
+
+def _confirmed(request: ConfirmRequest) -> bool:
+    """The workbench has already shown the request and had the name typed."""
+    return True
+
+
+class Engine:
+    """The real engine for one project and environment."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def environment(self) -> str:
+        """Environment name."""
+        return self.settings.environment.name
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        """Every environment of the project's configuration."""
+        return self.settings.environment_names
+
+    @property
+    def protected(self) -> bool:
+        """Writes need typed confirmation."""
+        return self.settings.environment.protected
+
+    @property
+    def project(self) -> str:
+        """The project folder's name."""
+        return self.settings.project_dir.name
+
+    def status(self) -> StatusReport:
+        """Every migration's state."""
+        return inspection.status(self.settings)
+
+    def show(self, key: str) -> ShowReport:
+        """A migration's stored SQL, file, diff and events (version or repeatable name)."""
+        return inspection.show(self.settings, key)
+
+    def dry_run(self, verb: Verb, *, target: str | None = None) -> ApplyReport:
+        """What a write would run: the files planned and the exact SQL, nothing run."""
+        return self._write(verb, target, dry_run=True)
+
+    def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
+              cancel: CancelToken | None = None) -> ApplyReport:
+        """Run a write statement by statement (progress events, cancellable).
+
+        The workbench shows the confirmation itself, before calling this; approvals are checked here.
+        """
+        return self._write(verb, target, on_event=on_event, cancel=cancel)
+
+    def _write(self, verb: Verb, target: str | None, *, dry_run: bool = False,
+               on_event: ev.EventSink | None = None, cancel: CancelToken | None = None) -> ApplyReport:
+        settings, per_statement = self.settings, not dry_run
+        if verb is Verb.UP:
+            return migrations.up(settings, dry_run=dry_run, confirm=_confirmed, on_event=on_event, cancel=cancel,
+                                 per_statement=per_statement)
+        if verb is Verb.MIGRATE:
+            return migrations.migrate(settings, target=target, dry_run=dry_run, confirm=_confirmed,
+                                      on_event=on_event, cancel=cancel, per_statement=per_statement)
+        if verb is Verb.DOWN:
+            return migrations.down(settings, target=target, steps=None if target else 1, dry_run=dry_run,
+                                   confirm=_confirmed, on_event=on_event, cancel=cancel, per_statement=per_statement)
+        if verb is Verb.REDO:
+            return migrations.redo(settings, dry_run=dry_run, confirm=_confirmed, on_event=on_event, cancel=cancel,
+                                   per_statement=per_statement)
+        raise PlanError(f"{verb} does not run migrations; the workbench runs "
+                        f"{', '.join(sorted(v.value for v in Verb if v.runs_migrations))}.")
+
+
+    def validate(self) -> ValidationReport:
+        """Integrity problems."""
+        return inspection.validate(self.settings)
+
+    def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
+        """Findings per entry with a file; approved ones as info, naming who approved them."""
+        return safety.findings_by_migration(self.settings, entries, server_major)
+
+    def approve(self, key: str, reason: str) -> str:
+        """Approve every unsafe finding of a migration's current content; returns the approval's path."""
+        return safety.approve(self.settings, key, reason=reason).path
+
+    def schema_change(self, key: str) -> list[str]:
+        """What a pending migration changes in the schema, as tagged SQL lines (from a scratch copy)."""
+        return tagged(schema_as_code.schema_change(self.settings, key)).splitlines()
+
+    def drift(self) -> list[str]:
+        """Changes made outside migrations, one line each with the migration that last touched the object."""
+        return [f"{i.change.sql};  -- {i.change.object}, last touched by {i.last_touched_by or 'no migration'}"
+                for i in schema_as_code.drift(self.settings).items]
+
+    def analyze(self) -> list[StatementReport]:
+        """Measured effects of every pending statement (see `app.analysis`)."""
+        return analyze(self.settings)
+
+    def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
+        """Children of a schema-tree node, on a connection of its own."""
+        with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
+            row = conn.execute("SELECT current_schema()").fetchone()
+            hidden = hidden_relations(self.settings.history_table, str(row[0]) if row and row[0] else "public")
+            return children(conn, node, hidden=hidden)
+
+    def catalog_definition(self, node: CatalogNode) -> str:
+        """DDL of a schema-tree node."""
+        with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
+            return definition(conn, node)
+
+    def for_environment(self, name: str) -> Engine:
+        """The same project on another environment."""
+        config = str(self.settings.config_path) if self.settings.config_path else None
+        settings = load_settings(self.settings.project_dir, Overrides(env=name, config=config))
+        return Engine(replace(settings, migrations_dir=self.settings.migrations_dir))
+
+
+def ui(settings: Settings) -> Engine:
+    """The `ui` verb's part below the front end: the engine the workbench is opened on."""
+    return Engine(settings)

@@ -1,0 +1,152 @@
+"""The verbs that change history or wipe schemas (repair, baseline, clean), and `new`, which writes files."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from dbworkbench.app.gate import Confirm, ConfirmRequest, require_confirmation
+from dbworkbench.app.reports import WriteReport
+from dbworkbench.app.state import read_state
+from dbworkbench.app.vocabulary import Verb
+from dbworkbench.config import Settings
+from dbworkbench.core.authoring import new_migration, not_null_column, write_recipe
+from dbworkbench.core.discovery import MigrationKind
+from dbworkbench.core.history import NewRow
+from dbworkbench.core.planner import State
+from dbworkbench.core.scripts import substitute
+from dbworkbench.core.session import Session, open_session
+from dbworkbench.core.versions import version_argument
+from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError
+
+RECIPES = ("not-null",)
+"""Multi-step recipes `new --recipe` writes."""
+
+
+def _execute(session: Session, statements: list[sql.Composed], *, dry_run: bool, verb: Verb,
+             changes: list[str], confirm: Confirm | None) -> WriteReport:
+    text = "\n".join(s.as_string(session.conn) + ";" for s in statements)
+    if dry_run or not statements:
+        return WriteReport(tuple(changes), text, dry_run)
+    require_confirmation(session.settings, confirm, ConfirmRequest(session.settings.environment.name, verb.value,
+                                                                   tuple(changes), text))
+    if verb is not Verb.CLEAN:
+        session.ensure_history()
+    with session.conn.transaction():
+        for statement in statements:
+            session.conn.execute(statement)
+    return WriteReport(tuple(changes), text, dry_run)
+
+
+def repair(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None) -> WriteReport:
+    """Remove unfinished (failed) entries and realign changed checksums to the files, after review.
+
+    The replaced text and checksum are kept in the `repaired` event, so nothing is lost.
+
+    Raises:
+        DiscoveryError, DatabaseConnectionError, LockError, ProtectedEnvironmentError.
+    """
+    with open_session(settings, write=not dry_run, purpose=Verb.REPAIR.value) as session:
+        store = session.store
+        statements: list[sql.Composed] = []
+        changes: list[str] = []
+        for entry in read_state(settings, session).entries:
+            row = entry.row
+            if row is None:
+                continue
+            if entry.state in (State.FAILED, State.UNDO_FAILED):
+                changes.append(f"remove unfinished {row.kind.value} run of {row.script} "
+                               f"({row.statements_done}/{row.statements_total} statements had run)")
+                statements += [store.delete(row.rank), store.event("repaired", version=row.version, script=row.script,
+                               detail={"removed_rank": row.rank, "statements_done": row.statements_done,
+                                       "error": row.error})]
+            elif entry.state in (State.CHECKSUM_MISMATCH, State.OUTDATED) and entry.file is not None and \
+                    entry.kind is MigrationKind.VERSIONED:
+                full = store.row(session.conn, row.rank)
+                up_sql = substitute(entry.file.up_sql, dict(settings.environment.placeholders)).text
+                changes.append(f"accept changed {entry.script}: checksum {_short(row.checksum)} -> "
+                               f"{_short(entry.file.checksum)}")
+                statements += [store.realign(row.rank, entry.file.checksum, up_sql, entry.file.description),
+                               store.event("repaired", version=row.version, script=row.script,
+                                           checksum=entry.file.checksum,
+                                           detail={"old_checksum": row.checksum, "old_up_sql": full.up_sql})]
+        return _execute(session, statements, dry_run=dry_run, verb=Verb.REPAIR, changes=changes, confirm=confirm)
+
+
+def baseline(settings: Settings, version: str, *, description: str = "baseline", dry_run: bool = False,
+             confirm: Confirm | None = None) -> WriteReport:
+    """Mark an existing database as being at `version`: files up to it are never run.
+
+    Raises:
+        ConfigError: not a version. PlanError: versions were already applied here.
+    """
+    parsed = version_argument(version)
+    assert parsed is not None
+    with open_session(settings, write=not dry_run, purpose=Verb.BASELINE.value) as session:
+        if any(r.kind in (MigrationKind.VERSIONED, MigrationKind.BASELINE) for r in session.rows()):
+            raise PlanError("this database already has applied versions or a baseline; baseline is for a database "
+                            "that existed before dbworkbench managed it.")
+        store = session.store
+        row = NewRow(parsed.canonical, description, MigrationKind.BASELINE, f"<< baseline {parsed} >>", None, None,
+                     None, True, 0, 0)
+        statements = [store.insert(row), store.event("baselined", version=parsed.canonical, script=row.script)]
+        return _execute(session, statements, dry_run=dry_run, verb=Verb.BASELINE,
+                        changes=[f"baseline at version {parsed}"], confirm=confirm)
+
+
+def clean(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None) -> WriteReport:
+    """Drop everything in the managed schemas (and the history), recreating each schema with its owner and grants.
+
+    Raises:
+        ProtectedEnvironmentError: always on a protected environment.
+    """
+    env = settings.environment
+    if env.protected:
+        raise ProtectedEnvironmentError(f"clean drops every object in {env.name!r}, which is protected: refused. "
+                                        "Clean is for development and CI databases.")
+    with open_session(settings, write=not dry_run, purpose=Verb.CLEAN.value) as session:
+        schemas = list(env.schemas) or [session.store.schema]
+        statements: list[sql.Composed] = []
+        for schema in schemas:
+            statements += _recreate_schema(session, schema)
+        if session.store.schema not in schemas and session.history_exists():
+            statements.append(sql.SQL("DROP TABLE {}, {}").format(session.store.ident, session.store.events_ident))
+        changes = [f"drop and recreate schema {s}" for s in schemas]
+        return _execute(session, statements, dry_run=dry_run, verb=Verb.CLEAN, changes=changes, confirm=confirm)
+
+
+def _recreate_schema(session: Session, schema: str) -> list[sql.Composed]:
+    conn = session.conn
+    found = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
+    if found is None:
+        return []
+    statements = [sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)),
+                  sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(schema), sql.Identifier(found[0]))]
+    grants = conn.execute(
+        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, "
+        "a.is_grantable FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s "
+        "AND a.grantee <> n.nspowner", [schema]).fetchall()
+    for grantee, privilege, grantable in grants:
+        who = sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee)
+        statements.append(sql.SQL("GRANT {} ON SCHEMA {} TO {}{}").format(
+            sql.SQL(privilege), sql.Identifier(schema), who, sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+    return statements
+
+
+def _short(checksum: str | None) -> str:
+    return (checksum or "-")[:8]
+
+
+def new(settings: Settings, words: list[str], *, recipe: str | None = None) -> tuple[str, ...]:
+    """Write the next versioned file with an undo section, or a recipe's files; returns their paths.
+
+    Raises:
+        ConfigError: no usable description, an unknown recipe, or a recipe's arguments missing.
+    """
+    if recipe is None:
+        return (new_migration(settings, " ".join(words)),)
+    if recipe != "not-null":
+        raise ConfigError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}.")
+    if len(words) != 4:
+        raise ConfigError("usage: dbworkbench new --recipe not-null TABLE COLUMN TYPE DEFAULT "
+                          "(e.g. orders priority smallint 3).")
+    return tuple(write_recipe(settings, not_null_column(*words)))

@@ -1,0 +1,150 @@
+"""The verbs that run migration files: migrate, up, down, redo.
+
+Each reads the target's state under the migration lock, plans, prepares every file (so a syntax error or a
+missing undo stops it before anything runs), passes the gate (`app.gate`), then runs the files one by one,
+each in its own transaction with its history row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from dbworkbench.app.gate import Confirm, ConfirmRequest, require_approvals, require_confirmation
+from dbworkbench.app.reports import ApplyReport, PlannedStep, StepResult
+from dbworkbench.app.state import prepare_steps, read_state, render_dry_run
+from dbworkbench.app.vocabulary import Verb
+from dbworkbench.config import Settings
+from dbworkbench.core import events as ev
+from dbworkbench.core.cancel import CancelToken
+from dbworkbench.core.executor import Executor
+from dbworkbench.core.planner import State, StepAction, StepSpec, plan_backward, plan_forward
+from dbworkbench.core.project_state import ProjectState
+from dbworkbench.core.session import Session, open_session
+from dbworkbench.core.steps import PreparedStep
+from dbworkbench.core.versions import version_argument
+from dbworkbench.errors import ChecksumMismatchError, PlanError
+
+Planner = Callable[[ProjectState], list[StepSpec]]
+"""Decides which files a verb runs, from the target's state."""
+
+
+def _planned(prepared: list[PreparedStep]) -> tuple[PlannedStep, ...]:
+    return tuple(PlannedStep(p.script, p.version, p.spec.action, len(p.statements), p.transactional)
+                 for p in prepared)
+
+
+def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, confirm: Confirm | None,
+           on_event: ev.EventSink | None, cancel: CancelToken | None, per_statement: bool) -> ApplyReport:
+    with open_session(settings, write=not dry_run, purpose=verb.value, on_event=on_event) as session:
+        specs = planner(read_state(settings, session))
+        prepared = prepare_steps(session, specs)
+        rendered = render_dry_run(session, prepared)
+        planned = _planned(prepared)
+        if dry_run:
+            return ApplyReport((), rendered, planned)
+        if not prepared:
+            return ApplyReport((), None, planned)
+        require_approvals(settings, [s.entry.file for s in specs if s.entry.file is not None
+                                     and not s.action.is_undo], session.server_major)
+        require_confirmation(settings, confirm, ConfirmRequest(settings.environment.name, verb.value,
+                                                               tuple(p.script for p in prepared), rendered))
+        return ApplyReport(_run(session, prepared, on_event=on_event, cancel=cancel, per_statement=per_statement),
+                           None, planned)
+
+
+def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSink | None,
+         cancel: CancelToken | None, per_statement: bool) -> tuple[StepResult, ...]:
+    session.ensure_history()
+    env = session.settings.environment
+    executor = Executor(session.conn, session.store, on_event=on_event,
+                        should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
+                        lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff)
+    results = []
+    if cancel is not None:
+        cancel.attach(session.conn)
+    try:
+        for step in prepared:
+            elapsed = executor.run(step)
+            results.append(StepResult(step.script, step.version, step.spec.action, elapsed))
+    finally:
+        if cancel is not None:
+            cancel.attach(None)
+    return tuple(results)
+
+
+def migrate(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
+            confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
+            cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
+    """Apply pending migrations (all, up to `target`, or the first `steps`).
+
+    A transactional file goes to the server as one message with its history row (one round trip), unless
+    `per_statement` asks for statement-by-statement progress events and stop checks.
+
+    Raises:
+        DiscoveryError, PlanError, ChecksumMismatchError: before anything runs (PlanError also for an
+            unapproved unsafe change on a protected environment).
+        MigrationFailedError: a statement failed; earlier files stay applied.
+        LockError, DatabaseConnectionError, ProtectedEnvironmentError, MigrationInterruptedError.
+    """
+    version = version_argument(target)
+
+    def planner(state: ProjectState) -> list[StepSpec]:
+        return plan_forward(list(state.entries), target=version, steps=steps, out_of_order=settings.out_of_order)
+
+    return _write(settings, Verb.MIGRATE, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
+                  cancel=cancel, per_statement=per_statement)
+
+
+def up(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
+       on_event: ev.EventSink | None = None, cancel: CancelToken | None = None,
+       per_statement: bool = False) -> ApplyReport:
+    """Apply exactly one pending migration (the next `migrate` would run first). Raises as `migrate`."""
+    def planner(state: ProjectState) -> list[StepSpec]:
+        return plan_forward(list(state.entries), steps=1, out_of_order=settings.out_of_order)
+
+    return _write(settings, Verb.UP, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
+                  cancel=cancel, per_statement=per_statement)
+
+
+def down(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
+         confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
+         cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
+    """Undo applied migrations, highest version first (one by default; every version above `target`).
+
+    Raises:
+        PlanError: nothing applied, or a migration without any undo text (file or stored).
+    """
+    version = version_argument(target)
+
+    def planner(state: ProjectState) -> list[StepSpec]:
+        return plan_backward(list(state.entries), target=version, steps=steps)
+
+    return _write(settings, Verb.DOWN, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
+                  cancel=cancel, per_statement=per_statement)
+
+
+def _redo_plan(state: ProjectState) -> list[StepSpec]:
+    undo = plan_backward(list(state.entries), steps=1)[0]
+    entry = undo.entry
+    if entry.state is State.CHECKSUM_MISMATCH:
+        raise ChecksumMismatchError(
+            f"{entry.script} changed since it ran, so redo would undo what ran and apply something else. "
+            f"See what changed with `dbworkbench show {entry.key}`; restore the file, or accept it with "
+            "`dbworkbench repair` first.")
+    if entry.file is None:
+        raise PlanError(f"{entry.script} has no file, so it cannot be applied again after its undo.")
+    again = replace(entry, state=State.PENDING, row=None)
+    return [undo, StepSpec(StepAction.APPLY, again)]
+
+
+def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
+         on_event: ev.EventSink | None = None, cancel: CancelToken | None = None,
+         per_statement: bool = False) -> ApplyReport:
+    """Undo the highest applied migration and apply its file again, under one lock.
+
+    Raises:
+        ChecksumMismatchError: the file changed since it ran. PlanError: nothing applied, no undo, no file.
+    """
+    return _write(settings, Verb.REDO, _redo_plan, dry_run=dry_run, confirm=confirm, on_event=on_event,
+                  cancel=cancel, per_statement=per_statement)

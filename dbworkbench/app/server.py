@@ -1,0 +1,53 @@
+"""The `server` verb: the project's embedded PostgreSQL (status, start, stop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from dbworkbench.config import Settings
+from dbworkbench.core.db import embedded_server
+
+
+class ServerAction(StrEnum):
+    """What `server` does."""
+
+    STATUS = "status"
+    START = "start"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerReport:
+    """The embedded server's state after the action."""
+
+    action: ServerAction
+    running: bool
+    pid: int | None
+    data_dir: Path
+    socket_dir: Path | None
+    postgres_major: str | None
+    url: str | None
+    """A URL psql accepts (socket, no password) while running."""
+    stopped: bool = False
+    """`stop` found it running and stopped it."""
+
+
+def server(settings: Settings, action: ServerAction = ServerAction.STATUS) -> ServerReport:
+    """Show, start or stop the project's embedded server.
+
+    Raises:
+        ServerError: it could not start.
+    """
+    embedded = embedded_server(settings)
+    stopped = False
+    if action is ServerAction.START:
+        embedded.ensure_running()
+    elif action is ServerAction.STOP:
+        stopped = embedded.stop()
+    status = embedded.status()
+    url = (f"postgresql://postgres@/{settings.environment.embedded_database}?host={status.socket_dir}"
+           if status.running else None)
+    return ServerReport(action, status.running, status.pid, status.data_dir, status.socket_dir, status.version,
+                        url, stopped)

@@ -1,0 +1,44 @@
+"""The steps every migration verb shares: read the target's state, prepare planned files, render a dry run."""
+
+from __future__ import annotations
+
+from dbworkbench.config import Settings
+from dbworkbench.core.discovery import discover
+from dbworkbench.core.executor import dry_run_sql
+from dbworkbench.core.planner import StepAction, StepSpec
+from dbworkbench.core.project_state import ProjectState
+from dbworkbench.core.session import Session
+from dbworkbench.core.steps import PreparedStep, prepare
+
+
+def read_state(settings: Settings, session: Session, *, with_sql: bool = False) -> ProjectState:
+    """The migrations folder and the target's history, folded (the one place this sequence is written).
+
+    Raises:
+        DiscoveryError: bad migration files.
+    """
+    return ProjectState.of(discover(settings.migrations_dir), session.rows(with_sql=with_sql))
+
+
+def prepare_steps(session: Session, specs: list[StepSpec]) -> list[PreparedStep]:
+    """Each planned file's text for this environment: placeholders filled, split, transaction mode chosen.
+
+    Raises:
+        PlanError: a syntax error, a missing undo, an undefined placeholder (nothing has run).
+    """
+    settings = session.settings
+    prepared = []
+    for spec in specs:
+        stored = None
+        if spec.entry.row is not None and spec.action is not StepAction.APPLY:
+            stored = session.store.row(session.conn, spec.entry.row.rank)
+        prepared.append(prepare(spec, migrations_dir=settings.migrations_dir, project_dir=settings.project_dir,
+                                placeholders=dict(settings.environment.placeholders),
+                                server_major=session.server_major, stored=stored))
+    return prepared
+
+
+def render_dry_run(session: Session, prepared: list[PreparedStep]) -> str:
+    """The exact SQL the steps would send, history DDL and writes included."""
+    return "\n\n".join(filter(None, [session.history_ddl(),
+                                     *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))

@@ -1,0 +1,61 @@
+"""How the CLI shows safety reports: lint findings, measured analysis, approvals."""
+
+from __future__ import annotations
+
+import json
+
+from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.safety import ApprovalReport
+from dbworkbench.lint.project import LintReport
+
+
+def lint_text(report: LintReport) -> str:
+    """Findings as `path:line:column: severity [rule] message`, each with its recipe, then a summary."""
+    lines = []
+    for finding in report.findings:
+        label = f"approved by {report.approved[finding]}" if finding in report.approved else finding.severity.label
+        lines.append(f"{finding.path}:{finding.line}:{finding.column}: {label} [{finding.rule}] {finding.message}")
+        lines.append(f"    safe recipe: {finding.recipe}")
+    files = len(report.files)
+    lines.append(f"{files} file(s) linted for PostgreSQL {report.server_major}: {len(report.unsafe)} unsafe, "
+                 f"{len(report.approved)} approved, "
+                 f"{len(report.findings) - len(report.unsafe) - len(report.approved)} other finding(s).")
+    return "\n".join(lines)
+
+
+def lint_json(report: LintReport) -> str:
+    """Findings as JSON."""
+    return json.dumps({"server_major": report.server_major, "files": [path for path, _ in report.files],
+                       "findings": [{"rule": f.rule, "severity": f.severity.label, "path": f.path, "line": f.line,
+                                     "column": f.column, "message": f.message, "recipe": f.recipe,
+                                     "approved_by": report.approved.get(f)}
+                                    for f in report.findings]}, indent=2)
+
+
+def analysis_text(reports: list[StatementReport]) -> str:
+    """Each pending file, each statement's heading and what it would do on the target's tables."""
+    if not reports:
+        return "nothing pending to analyze."
+    lines: list[str] = []
+    current = None
+    for report in reports:
+        if report.script != current:
+            current = report.script
+            lines.append(current)
+        lines.append(f"  {report.heading}")
+        lines += [f"    {sentence}" for sentence in report.sentences]
+    return "\n".join(lines)
+
+
+def analysis_json(reports: list[StatementReport]) -> str:
+    """Measured effects as JSON."""
+    return json.dumps([{"script": r.script, "statement": r.index + 1, "line": r.line, "sql": r.excerpt,
+                        "locks": {t: sorted(m) for t, m in r.effect.locks.items()},
+                        "rewritten": r.effect.rewritten, "scanned": sorted(set(r.effect.scans)),
+                        "consequences": list(r.consequences)} for r in reports], indent=2)
+
+
+def approval_text(report: ApprovalReport) -> str:
+    """The approval written, and what to do with it."""
+    return (f"wrote {report.path}: {', '.join(report.rules)} approved for {report.script} as it is now; "
+            "commit it.")

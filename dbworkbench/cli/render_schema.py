@@ -1,0 +1,110 @@
+"""How the CLI shows the schema-as-code reports (schema, diff, plan, drift) and the embedded server's state."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from dbworkbench.app.schema_as_code import DiffReport, DriftReport, PlanReport, SchemaReport
+from dbworkbench.app.server import ServerAction, ServerReport
+from dbworkbench.schema.desired import tagged
+from dbworkbench.schema.diff import Change
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {"sql": change.sql, "object": change.object, "unsafe": list(change.unsafe)}
+
+
+def diff_text(report: DiffReport) -> str:
+    """The SQL, unsafe statements tagged, withheld ones listed."""
+    return "-- the schemas are the same" if report.result.empty \
+        else tagged(report.result, hint="--allow-data-loss").rstrip()
+
+
+def diff_json(report: DiffReport) -> str:
+    """Changes and withheld changes as JSON."""
+    return json.dumps({"changes": [_change(c) for c in report.result.changes],
+                       "withheld": [_change(c) for c in report.result.withheld]}, indent=2)
+
+
+def plan_text(report: PlanReport) -> str:
+    """The planned SQL, or the file written."""
+    if report.written is not None:
+        return f"created {report.written}"
+    if report.plan.forward.empty:
+        return "nothing to plan: the environment matches schema/."
+    return tagged(report.plan.forward).rstrip()
+
+
+def plan_json(report: PlanReport) -> str:
+    """The plan as JSON."""
+    return json.dumps({"sql": [c.sql for c in report.plan.forward.changes],
+                       "undo": [c.sql for c in report.plan.undo.changes],
+                       "withheld": [c.sql for c in report.plan.forward.withheld],
+                       "written": report.written}, indent=2)
+
+
+def drift_text(report: DriftReport) -> str:
+    """Each out-of-band change and the migration that last touched its object."""
+    if report.ok:
+        return "no drift: the live schema is what the applied migrations built."
+    lines = [f"{len(report.items)} change(s) made outside migrations (as the SQL that would make them):"]
+    for item in report.items:
+        lines.append(f"  {item.change.sql};\n      on {item.change.object}; last touched by "
+                     f"{item.last_touched_by or 'no migration'}")
+    return "\n".join(lines)
+
+
+def drift_json(report: DriftReport) -> str:
+    """Drift as JSON."""
+    return json.dumps([{"object": i.change.object, "sql": i.change.sql, "last_touched_by": i.last_touched_by}
+                       for i in report.items], indent=2)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def schema_text(report: SchemaReport) -> str:
+    """One object's DDL, or the names of every object by kind."""
+    if report.ddl is not None:
+        return report.ddl
+    model = report.model
+    assert model is not None
+    return "\n".join([f"schemas: {', '.join(model.schemas) or '-'}",
+                      f"tables ({len(model.tables)}): {', '.join(model.tables) or '-'}",
+                      f"views ({len(model.views)}): {', '.join(model.views) or '-'}",
+                      f"sequences ({len(model.sequences)}): {', '.join(model.sequences) or '-'}",
+                      f"types ({len(model.enums) + len(model.domains) + len(model.composites)}): "
+                      f"{', '.join([*model.enums, *model.domains, *model.composites]) or '-'}",
+                      f"functions ({len(model.functions)}): {', '.join(model.functions) or '-'}",
+                      f"extensions: {', '.join(model.extensions) or '-'}"])
+
+
+def schema_json(report: SchemaReport) -> str:
+    """The model (or one object's DDL) as JSON."""
+    return json.dumps(_plain(report.model) if report.ddl is None else {"ddl": report.ddl}, indent=2)
+
+
+def server_text(report: ServerReport) -> str:
+    """One line of state, and the psql command while running."""
+    if report.action is ServerAction.STOP:
+        return "stopped." if report.stopped else "not running."
+    if report.running:
+        return f"running · PostgreSQL {report.postgres_major} · pid {report.pid} · data {report.data_dir}\n" \
+               f"psql '{report.url}'"
+    return f"not running · data {report.data_dir}" + ("" if report.postgres_major else " (not created yet)")
+
+
+def server_json(report: ServerReport) -> str:
+    """The server's state as JSON."""
+    return json.dumps({"running": report.running, "pid": report.pid, "data_dir": str(report.data_dir),
+                       "socket_dir": str(report.socket_dir) if report.socket_dir else None,
+                       "postgres_major": report.postgres_major, "url": report.url}, indent=2)

@@ -1,0 +1,72 @@
+"""ProjectState: the migration files and the history rows of one target, folded once per operation.
+
+Every verb that needs to know what is applied, pending or broken reads one `ProjectState` and asks it;
+"pending" is `State.is_pending`, defined once in `core.planner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dbworkbench.core.discovery import MigrationSet
+from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.planner import Entry, State, fold
+from dbworkbench.core.versions import Version
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    """Files and history of one target, folded into one entry per migration."""
+
+    migrations: MigrationSet
+    rows: tuple[HistoryRow, ...]
+    """Every history row in rank order."""
+    entries: tuple[Entry, ...]
+    """One per migration: versioned in version order, then repeatables by name."""
+
+    @classmethod
+    def of(cls, migrations: MigrationSet, rows: list[HistoryRow] | tuple[HistoryRow, ...]) -> ProjectState:
+        """Fold `rows` over `migrations`."""
+        return cls(migrations, tuple(rows), tuple(fold(migrations, list(rows))))
+
+    @property
+    def pending(self) -> tuple[Entry, ...]:
+        """Entries with a file that the next `migrate` would run."""
+        return pending_entries(self.entries)
+
+    @property
+    def problems(self) -> tuple[Entry, ...]:
+        """Entries `validate` fails on."""
+        return problem_entries(self.entries)
+
+    @property
+    def current_version(self) -> str | None:
+        """Highest applied version; a baseline counts as the current version."""
+        return current_version(self.entries)
+
+    def find(self, key: str) -> Entry | None:
+        """The entry of a repeatable (by name, any case) or of a version (`5`, `V5`, `005`)."""
+        entry = next((e for e in self.entries if e.version is None and e.key.lower() == key.lower()), None)
+        if entry is not None:
+            return entry
+        try:
+            version = Version.parse(key.lstrip("Vv"))
+        except ValueError:
+            return None
+        return next((e for e in self.entries if e.version is not None and e.version == version), None)
+
+
+def pending_entries(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """Entries with a file that the next `migrate` would run."""
+    return tuple(e for e in entries if e.state.is_pending and e.file is not None)
+
+
+def problem_entries(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """Entries `validate` fails on."""
+    return tuple(e for e in entries if e.state.is_problem)
+
+
+def current_version(entries: tuple[Entry, ...]) -> str | None:
+    """Highest applied (or baselined) version among `entries`."""
+    done = [e.version for e in entries if e.version and (e.state.is_applied or e.state is State.BASELINE)]
+    return max(done).canonical if done else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,27 +22,58 @@ PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 _counter = itertools.count()
 
 
+OWNER_ROLE = "dbwb_owner"
+"""The non-superuser role that owns each test database on the PostgreSQL 15 TCP runs."""
+OWNER_PASSWORD = "s3cret-Pa55-never-printed"
+"""Its scram password; tests assert it never appears in any output."""
+
+
 @dataclass(frozen=True)
 class Server:
-    """A running test server."""
+    """A running test server, reached as the superuser on its socket or, with `owner`, as a non-superuser owner
+    role over TCP with scram-sha-256 password authentication."""
 
     name: str
     status: ServerStatus
+    owner: str | None = None
 
     def conninfo(self, database: str = "postgres") -> str:
-        return self.status.conninfo(database)
+        if self.owner is None:
+            return self.status.conninfo(database)
+        return (f"host=127.0.0.1 port={self.status.port} user={self.owner} password={OWNER_PASSWORD} "
+                f"dbname={database}")
 
     def admin(self) -> psycopg.Connection:
-        return psycopg.connect(self.conninfo(), autocommit=True)
+        return psycopg.connect(self.status.conninfo("postgres"), autocommit=True)
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, name: str, bin_dir: Path | None) -> Iterator[Server]:
-    server = EmbeddedServer(tmp_path_factory.mktemp(name) / "pgdata", bin_dir)
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(tmp_path_factory: pytest.TempPathFactory, name: str, bin_dir: Path | None,
+           tcp_port: int | None = None) -> Iterator[Server]:
+    server = EmbeddedServer(tmp_path_factory.mktemp(name) / "pgdata", bin_dir, tcp_port=tcp_port)
     status = server.ensure_running()
+    if tcp_port is not None:
+        _require_scram_over_tcp(server, status)
     try:
         yield Server(name, status)
     finally:
         server.stop()
+
+
+def _require_scram_over_tcp(server: EmbeddedServer, status: ServerStatus) -> None:
+    """TCP connections need a scram-sha-256 password; the socket stays trust (the fixtures' superuser)."""
+    hba = server.data_dir / "pg_hba.conf"
+    hba.write_text("local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
+    with psycopg.connect(status.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(OWNER_ROLE), sql.Literal(OWNER_PASSWORD)))
+        conn.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +87,19 @@ def pg15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Debian's PostgreSQL 15, when its binaries are installed."""
     if not (PG15_BIN / "pg_ctl").exists():
         pytest.skip(f"system PostgreSQL 15 not installed ({PG15_BIN} missing)")
-    yield from _start(tmp_path_factory, "pg15", PG15_BIN)
+    yield from _start(tmp_path_factory, "pg15", PG15_BIN, tcp_port=_free_port())
 
 
-@pytest.fixture(params=["pg18", "pg15"])
+@pytest.fixture(scope="session")
+def pg15_owner(pg15: Server) -> Server:
+    """Debian's PostgreSQL 15 over TCP with scram password authentication, as a non-superuser owner role."""
+    return Server("pg15_owner", pg15.status, owner=OWNER_ROLE)
+
+
+@pytest.fixture(params=["pg18", "pg15", "pg15_owner"])
 def server(request: pytest.FixtureRequest) -> Server:
-    """Each server in turn."""
+    """Each server in turn: the embedded 18 and Debian's 15 as the superuser on a socket, and 15 over TCP with a
+    password as the non-superuser owner of the database."""
     server: Server = request.getfixturevalue(request.param)
     return server
 
@@ -80,7 +119,11 @@ def any_database(server: Server) -> Iterator[str]:
 def _fresh_database(server: Server) -> Iterator[str]:
     name = f"t{os.getpid()}_{next(_counter)}"
     with server.admin() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if server.owner is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name),
+                                                                       sql.Identifier(server.owner)))
     try:
         yield server.conninfo(name)
     finally:

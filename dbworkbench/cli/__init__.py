@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["ui", *(argv or [])])
     try:
-        from dbworkbench.cli.verbs import HANDLERS
+        from dbworkbench.cli.verbs import HANDLERS  # parsing and --help never load the application layer
 
         return HANDLERS[args.command](args, settings_from(args))
     except DbWorkbenchError as exc:

@@ -54,10 +54,12 @@ class ServerStatus:
     pid: int | None = None
     socket_dir: Path | None = None
     version: str | None = None
+    port: int = SOCKET_PORT
+    """The port in the socket's name (and, for a server started with `tcp_port`, the TCP port)."""
 
     def conninfo(self, database: str) -> str:
-        """libpq connection string for `database` on this server."""
-        return f"host={self.socket_dir} port={SOCKET_PORT} user=postgres dbname={database}"
+        """libpq connection string for `database` on this server (its socket, as the superuser)."""
+        return f"host={self.socket_dir} port={self.port} user=postgres dbname={database}"
 
 
 def _alive(pid: int) -> bool:
@@ -76,10 +78,12 @@ def _alive(pid: int) -> bool:
 class EmbeddedServer:
     """Manage one PostgreSQL data folder with a given set of binaries."""
 
-    def __init__(self, data_dir: Path, bin_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, bin_dir: Path | None = None, *, tcp_port: int | None = None) -> None:
         self.data_dir = data_dir.resolve()
         self.bin_dir = bin_dir or wheel_bin_dir()
         self.log_path = self.data_dir.parent / "server.log"
+        self.tcp_port = tcp_port
+        """Also listen on 127.0.0.1 at this port (tests of password authentication); None: socket only."""
 
     def status(self) -> ServerStatus:
         """Read `postmaster.pid`; never starts anything."""
@@ -93,7 +97,8 @@ class EmbeddedServer:
             return ServerStatus(False, self.data_dir, version=version)
         pid = int(lines[0])
         running = _alive(pid) and lines[7].strip() == "ready"
-        return ServerStatus(running, self.data_dir, pid, Path(lines[4].strip()), version)
+        port = int(lines[3]) if lines[3].strip().isdigit() else SOCKET_PORT
+        return ServerStatus(running, self.data_dir, pid, Path(lines[4].strip()), version, port)
 
     def ensure_running(self) -> ServerStatus:
         """Start the server unless it already runs; initialise the data folder the first time.
@@ -116,8 +121,9 @@ class EmbeddedServer:
             if user is not None:
                 os.chown(self.log_path, user.pw_uid, user.pw_gid)
             socket_dir = self._socket_dir(user)
+            listen = f"127.0.0.1 -p {self.tcp_port}" if self.tcp_port else f"'' -p {SOCKET_PORT}"
             self._run(user, "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60",
-                      "-o", f"-c listen_addresses='' -k {socket_dir} -p {SOCKET_PORT}", "start")
+                      "-o", f"-c listen_addresses={listen} -k {socket_dir}", "start")
             status = self.status()
             if not status.running:
                 raise ServerError(f"the server in {self.data_dir} did not become ready; see {self.log_path}.")

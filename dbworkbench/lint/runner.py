@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dbworkbench.core.lexer import Statement, line_col
-from dbworkbench.core.steps import autocommit_reason
+from dbworkbench.core.steps import autocommit_reason, enum_value_used_later
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.rules import RULES, FileContext, Hit
@@ -93,8 +93,6 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
 
 
 def _enum_value_used_later(statements: list[Statement], server_major: int) -> tuple[Statement, str] | None:
-    from dbworkbench.core.steps import enum_value_used_later
-
     label = enum_value_used_later(statements) if server_major >= 12 else None
     if label is None:
         return None

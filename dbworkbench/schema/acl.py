@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from psycopg import sql
+
+from dbworkbench.schema.model import SchemaSnapshot
 
 PRIVILEGES = {
     "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES", "t": "TRIGGER",
@@ -26,6 +30,42 @@ def parse(item: str) -> tuple[str, frozenset[str], frozenset[str]]:
         if index + 1 < len(letters) and letters[index + 1] == "*":
             grantable.add(name)
     return (grantee.strip('"') or "PUBLIC"), frozenset(privileges), frozenset(grantable)
+
+
+SINCE = {"m": 17}
+"""Privilege letters newer than the oldest supported server, and the major version that brought each (MAINTAIN)."""
+
+
+def for_server(item: str, server_major: int, owner: str | None) -> str | None:
+    """One aclitem as it can exist on `server_major`, without the owner's own entry (implicit, never managed
+    here, and different between a replay and the target when they run as different roles). None: nothing left."""
+    grantee, _, rest = item.partition("=")
+    if (grantee.strip('"') or "PUBLIC") == owner:
+        return None
+    letters, slash, grantor = rest.partition("/")
+    kept = "".join(c for i, c in enumerate(letters) if not (
+        c in SINCE and server_major < SINCE[c] or c == "*" and i and letters[i - 1] in SINCE
+        and server_major < SINCE[letters[i - 1]]))
+    return f"{grantee}={kept}{slash}{grantor}" if kept else None
+
+
+def _acl(items: tuple[str, ...], server_major: int, owner: str | None) -> tuple[str, ...]:
+    return tuple(sorted(filter(None, (for_server(i, server_major, owner) for i in items))))
+
+
+def normalized(snapshot: SchemaSnapshot, server_major: int) -> SchemaSnapshot:
+    """The snapshot's privileges as a diff compares them: per server version, owners' entries left out."""
+    return replace(
+        snapshot,
+        schemas={k: replace(v, acl=_acl(v.acl, server_major, v.owner)) for k, v in snapshot.schemas.items()},
+        tables={k: replace(v, acl=_acl(v.acl, server_major, v.owner),
+                           column_acl=tuple((c, i) for c, item in v.column_acl
+                                            if (i := for_server(item, server_major, None)) is not None))
+                for k, v in snapshot.tables.items()},
+        views={k: replace(v, acl=_acl(v.acl, server_major, v.owner)) for k, v in snapshot.views.items()},
+        functions={k: replace(v, acl=_acl(v.acl, server_major, v.owner)) for k, v in snapshot.functions.items()},
+        default_privileges=tuple(replace(d, acl=_acl(d.acl, server_major, d.role))
+                                 for d in snapshot.default_privileges))
 
 
 def _who(grantee: str) -> str:

@@ -43,11 +43,13 @@ def diff(a: SchemaSnapshot, b: SchemaSnapshot, *, allow_data_loss: bool = False,
         a: the schema as it is.
         b: the schema wanted.
         allow_data_loss: emit drops of tables and columns and narrowing type changes (else withheld).
-        server_major: the target's major version (generated-column expressions change in place from 17).
+        server_major: the target's major version (generated-column expressions change in place from 17;
+            privileges it lacks, such as MAINTAIN before 17, are not compared).
         renames: `schema.table` -> new table name, or `schema.table.column` -> new column name: emitted as
             RENAME instead of a drop and an add.
     """
     builder = Builder(allow_data_loss)
+    a, b = acl.normalized(a, server_major), acl.normalized(b, server_major)
     a = apply_renames(a, renames or {}, builder)
     for name in sorted(set(b.schemas) - set(a.schemas)):
         builder.add(P_SCHEMA, f"CREATE SCHEMA {ident(name)}", name)

@@ -14,7 +14,7 @@ from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.history import HistoryRow, hidden_relations
 from dbworkbench.core.lexer import Token, tokens
-from dbworkbench.core.planner import fold
+from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.session import open_session
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.schema.diff import Change, diff
@@ -40,12 +40,11 @@ def drift(settings: Settings) -> list[DriftItem]:
     """
     migrations = discover(settings.migrations_dir)
     with open_session(settings, write=False, purpose="drift") as session:
-        rows = session.rows(with_sql=True)
-        entries = fold(migrations, rows)
+        state = ProjectState.of(migrations, session.rows(with_sql=True))
         hidden = hidden_relations(settings.history_table, session.store.schema)
         live = introspect(session.conn, hidden=hidden)
         server_major = session.server_major
-    replayed = applied_rows(entries, rows)
+    replayed = applied_rows(list(state.entries), list(state.rows))
     with scratch_from_history(settings, replayed) as conn:
         expected = introspect(conn, hidden=hidden)
     found = diff(expected, live, allow_data_loss=True, server_major=server_major)

@@ -14,6 +14,7 @@ from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import DatabaseConnectionError, PlanError
 from dbworkbench.schema.introspect import introspect, introspect_conninfo
 from dbworkbench.schema.model import SchemaSnapshot
+from dbworkbench.schema.replay import scratch_database
 
 _MIGRATION_NAME = re.compile(r"^(V.+__|R__).+\.sql$")
 
@@ -43,8 +44,6 @@ def load(source: str, settings: Settings) -> SchemaSnapshot:
 
 
 def _from_folder(folder: Path, settings: Settings) -> SchemaSnapshot:
-    from dbworkbench.schema.replay import scratch_database
-
     with scratch_database(settings) as conn:
         for script, text in _scripts(folder):
             for statement in parse_statements(text):

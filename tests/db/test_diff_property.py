@@ -43,7 +43,8 @@ def roles(server: Server) -> Iterator[None]:
 def build(server: Server, name: str, script: str) -> str:
     with server.admin() as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        owner = sql.SQL(" OWNER {}").format(sql.Identifier(server.owner)) if server.owner else sql.SQL("")
+        conn.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), owner))
     conninfo = server.conninfo(name)
     if script.strip():
         with psycopg.connect(conninfo, autocommit=True) as conn:

@@ -14,7 +14,9 @@ from tests.conftest import Project
 
 
 @pytest.fixture
-def drifting(project: Project, settings_of: Any) -> Iterator[Project]:
+def drifting(any_project: Project, settings_of: Any) -> Iterator[Project]:
+    """A project on each server (PostgreSQL 15 also as a non-superuser owner over TCP)."""
+    project = any_project
     yield project
     embedded_server(settings_of(project)).stop()
 

@@ -111,3 +111,25 @@ def test_literals_escape_quotes() -> None:
 def test_drift_attributes_a_statement_to_the_objects_it_changes(statement: str, expected: set[str]) -> None:
     """Names fold to the unqualified, case-folded name (quoted ones keep their case), as drift matches them."""
     assert targets(statement) == expected
+
+
+def test_privileges_are_compared_per_server_version_and_without_owners_entries() -> None:
+    """A replay as `postgres` on 18 and the live database owned by `app` on 15 hold the same grants."""
+    replayed = Table("public", "t", (Column("id", "int"),), owner="postgres",
+                     acl=("postgres=arwdDxtm/postgres", "reader=r/postgres", "writer=arwdDxtm/postgres"))
+    live = Table("public", "t", (Column("id", "int"),), owner="app",
+                 acl=("app=arwdDxt/app", "reader=r/app", "writer=arwdDxt/app"))
+    assert diff(snapshot(replayed), snapshot(live), server_major=15).empty
+    on_18 = [c.sql for c in diff(snapshot(replayed), snapshot(live), server_major=18).changes]
+    assert on_18 == ['REVOKE MAINTAIN ON TABLE "public"."t" FROM "writer"']
+
+
+@pytest.mark.parametrize(("item", "major", "owner", "expected"), [
+    ("alice=rm*/bob", 15, "bob", "alice=r/bob"),
+    ("alice=rm*/bob", 17, "bob", "alice=rm*/bob"),
+    ("alice=m/bob", 16, "bob", None),
+    ("bob=arwdDxt/bob", 15, "bob", None),
+    ("=r/bob", 15, "bob", "=r/bob"),
+])
+def test_one_aclitem_for_a_server(item: str, major: int, owner: str, expected: str | None) -> None:
+    assert acl.for_server(item, major, owner) == expected

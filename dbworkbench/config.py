@@ -30,6 +30,8 @@ EMBEDDED_DEFAULT_DB = "dbworkbench"
 """Database used on the embedded server when none is named."""
 LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE")
 """libpq variables whose presence means a database is configured."""
+LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER")
+"""libpq variables that say which database a URL without them reaches."""
 
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
@@ -90,6 +92,11 @@ class Settings:
     """Allow applying a pending version lower than the highest applied one."""
     theme: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
+    libpq_environment: Mapping[str, str] = field(default_factory=dict)
+    """The libpq PG* variables set when the settings were read (libpq reads them itself when it connects)."""
+    protected_environments: tuple[tuple[str, str], ...] = ()
+    """(name, url) of every protected environment of the configuration whose URL could be resolved: a target that
+    is the same database counts as protected, however it was named."""
 
     @property
     def state_dir(self) -> Path:
@@ -269,11 +276,14 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
     environments = data.get("environments", {})
     if not isinstance(environments, dict):
         raise ConfigError(f"{source}: environments must be tables like [environments.dev].")
-    env_name = overrides.env or environ.get("DBWORKBENCH_ENV") or data.get("default_env")
-    if overrides.url is not None:
-        base = (_environment(env_name, environments[env_name], data, source, environ)
-                if env_name and env_name in environments else None)
-        environment = _default_environment(data, source, environ, overrides.url)
+    named_env = overrides.env or environ.get("DBWORKBENCH_ENV")
+    env_name = named_env or data.get("default_env")
+    # The command line beats DBWORKBENCH_*, which beats the file: DBWORKBENCH_URL overrides default_env.
+    url = overrides.url if overrides.url is not None else None if overrides.env else environ.get("DBWORKBENCH_URL")
+    if url is not None:
+        base = (_environment(named_env, environments[named_env], data, source, environ)
+                if named_env and named_env in environments else None)
+        environment = _default_environment(data, source, environ, url)
         if base is not None:
             environment = replace(base, url=environment.url)
     elif env_name:
@@ -305,7 +315,23 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         out_of_order=bool(overrides.out_of_order if overrides.out_of_order is not None else data.get("out_of_order", False)),
         theme=data.get("theme"),
         keys=_string_map(keys, f"{source} keys", environ) if keys else {},
+        libpq_environment={v: environ[v] for v in LIBPQ_TARGET_VARIABLES if environ.get(v)},
+        protected_environments=_protected_urls(environments, data, source, environ),
     )
+
+
+def _protected_urls(environments: Mapping[str, Any], top: Mapping[str, Any], source: str,
+                    environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The URLs of protected environments; one that cannot be resolved here (a ${VAR} not set) is left out: the
+    database's own protected mark still guards it."""
+    found = []
+    for name, table in sorted(environments.items()):
+        if isinstance(table, dict) and table.get("protected") is True:
+            try:
+                found.append((name, _environment(name, table, top, source, environ).url))
+            except ConfigError:
+                continue
+    return tuple(found)
 
 
 def reviewer_name(environ: Mapping[str, str] | None = None) -> str:

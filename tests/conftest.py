@@ -111,8 +111,20 @@ def database(pg18: Server) -> Iterator[str]:
 
 
 @pytest.fixture
+def prod_database(pg18: Server) -> Iterator[str]:
+    """A second fresh database on the embedded server: the protected `prod` environment of `project`."""
+    yield from _fresh_database(pg18)
+
+
+@pytest.fixture
 def any_database(server: Server) -> Iterator[str]:
     """A fresh database on each server in turn; its conninfo."""
+    yield from _fresh_database(server)
+
+
+@pytest.fixture
+def any_prod_database(server: Server) -> Iterator[str]:
+    """The protected `prod` database beside `any_database`."""
     yield from _fresh_database(server)
 
 
@@ -137,6 +149,9 @@ class Project:
 
     root: Path
     conninfo: str
+    """The `test` environment's database (the default environment)."""
+    prod_conninfo: str
+    """The protected `prod` environment's database: another database on the same server."""
 
     @property
     def sql_dir(self) -> Path:
@@ -148,16 +163,16 @@ class Project:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         return path
 
-    def query(self, query: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+    def query(self, query: str, params: list[object] | None = None, *, prod: bool = False) -> list[tuple[object, ...]]:
+        with psycopg.connect(self.prod_conninfo if prod else self.conninfo, autocommit=True) as conn:
             cur = conn.execute(query, params)
             return cur.fetchall() if cur.description else []
 
-    def table_exists(self, name: str) -> bool:
-        return bool(self.query("SELECT to_regclass(%s) IS NOT NULL", [name])[0][0])
+    def table_exists(self, name: str, *, prod: bool = False) -> bool:
+        return bool(self.query("SELECT to_regclass(%s) IS NOT NULL", [name], prod=prod)[0][0])
 
 
-def make_project(root: Path, conninfo: str, extra: str = "") -> Project:
+def make_project(root: Path, conninfo: str, extra: str = "", *, prod_conninfo: str) -> Project:
     root.mkdir(parents=True, exist_ok=True)
     (root / "sql").mkdir(exist_ok=True)
     config = textwrap.dedent(f"""
@@ -168,25 +183,26 @@ def make_project(root: Path, conninfo: str, extra: str = "") -> Project:
         url = "{conninfo}"
 
         [environments.prod]
-        url = "{conninfo}"
+        url = "{prod_conninfo}"
         protected = true
     """) + textwrap.dedent(extra)
     (root / "dbworkbench.toml").write_text(config, encoding="utf-8")
-    return Project(root, conninfo)
+    return Project(root, conninfo, prod_conninfo)
 
 
 @pytest.fixture
-def project(tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
+def project(tmp_path: Path, database: str, prod_database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project on the embedded server, with the working directory inside it."""
     monkeypatch.chdir(tmp_path)
-    return make_project(tmp_path, database)
+    return make_project(tmp_path, database, prod_conninfo=prod_database)
 
 
 @pytest.fixture
-def any_project(tmp_path: Path, any_database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
+def any_project(tmp_path: Path, any_database: str, any_prod_database: str,
+                monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project on each server in turn."""
     monkeypatch.chdir(tmp_path)
-    return make_project(tmp_path, any_database)
+    return make_project(tmp_path, any_database, prod_conninfo=any_prod_database)
 
 
 @pytest.fixture

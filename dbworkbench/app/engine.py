@@ -12,7 +12,7 @@ from typing import Protocol
 
 from dbworkbench.app import inspection, migrations, safety, schema_as_code
 from dbworkbench.app.analysis import StatementReport, analyze
-from dbworkbench.app.gate import ConfirmRequest
+from dbworkbench.app.gate import Confirm, ConfirmRequest
 from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Overrides, Settings, load_settings
@@ -43,7 +43,7 @@ class EngineApi(Protocol):
     def show(self, key: str) -> ShowReport: ...
     def dry_run(self, verb: Verb, *, target: str | None = None) -> ApplyReport: ...
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None) -> ApplyReport: ...
+              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport: ...
     def validate(self) -> ValidationReport: ...
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
     def approve(self, key: str, reason: str) -> str: ...
@@ -55,9 +55,11 @@ class EngineApi(Protocol):
     def for_environment(self, name: str) -> EngineApi: ...
 
 
-def _confirmed(request: ConfirmRequest) -> bool:
-    """The workbench has already shown the request and had the name typed."""
-    return True
+def _typed(name: str | None) -> Confirm:
+    """A confirmation that holds only for the name the person typed in the workbench (None: nothing typed)."""
+    def confirm(request: ConfirmRequest) -> bool:
+        return name is not None and request.environment == name
+    return confirm
 
 
 class Engine:
@@ -99,16 +101,17 @@ class Engine:
         return self._write(verb, target, dry_run=True)
 
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None) -> ApplyReport:
+              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
         """Run a write statement by statement (progress events, cancellable).
 
-        The workbench shows the confirmation itself, before calling this; approvals are checked here.
+        The workbench asks for the protected name itself and passes what was typed as `confirmed_as`; the gate
+        compares it with the database's protected name and checks approvals, exactly as for the CLI.
         """
-        return self._write(verb, target, on_event=on_event, cancel=cancel)
+        return self._write(verb, target, on_event=on_event, cancel=cancel, confirmed_as=confirmed_as)
 
-    def _write(self, verb: Verb, target: str | None, *, dry_run: bool = False,
-               on_event: ev.EventSink | None = None, cancel: CancelToken | None = None) -> ApplyReport:
-        settings, per_statement = self.settings, not dry_run
+    def _write(self, verb: Verb, target: str | None, *, dry_run: bool = False, on_event: ev.EventSink | None = None,
+               cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
+        settings, per_statement, _confirmed = self.settings, not dry_run, _typed(confirmed_as)
         if verb is Verb.UP:
             return migrations.up(settings, dry_run=dry_run, confirm=_confirmed, on_event=on_event, cancel=cancel,
                                  per_statement=per_statement)

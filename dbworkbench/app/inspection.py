@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from dbworkbench.app.gate import protection_of
 from dbworkbench.app.reports import HistoryReport, ShowReport, StatusReport, ValidationReport
 from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
@@ -18,8 +19,9 @@ from dbworkbench.errors import PlanError
 
 def _status(settings: Settings, session: Session) -> StatusReport:
     state = read_state(settings, session)
-    return StatusReport(settings.environment.name, session.target.label, session.server_version,
-                        session.store.qualified_name, state.entries, state.rows)
+    return StatusReport(settings.environment.name, session.label, session.server_version,
+                        session.store.qualified_name, state.entries, state.rows,
+                        protection_of(settings, session).name)
 
 
 def status(settings: Settings) -> StatusReport:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from dbworkbench.app.gate import Confirm, ConfirmRequest, require_confirmation
+from dbworkbench.app.gate import (
+    Confirm,
+    ConfirmRequest,
+    Protection,
+    mark_protected,
+    protection_of,
+    require_confirmation,
+    target_name,
+)
 from dbworkbench.app.reports import WriteReport
 from dbworkbench.app.state import read_state
 from dbworkbench.app.vocabulary import Verb
@@ -23,14 +31,18 @@ RECIPES = ("not-null",)
 
 
 def _execute(session: Session, statements: list[sql.Composed], *, dry_run: bool, verb: Verb,
-             changes: list[str], confirm: Confirm | None) -> WriteReport:
+             changes: list[str], confirm: Confirm | None, protection: Protection | None = None,
+             always_ask: bool = False) -> WriteReport:
+    settings = session.settings
     text = "\n".join(s.as_string(session.conn) + ";" for s in statements)
     if dry_run or not statements:
         return WriteReport(tuple(changes), text, dry_run)
-    require_confirmation(session.settings, confirm, ConfirmRequest(session.settings.environment.name, verb.value,
-                                                                   tuple(changes), text))
+    protection = protection or protection_of(settings, session)
+    require_confirmation(protection, confirm, ConfirmRequest(protection.name or target_name(settings, session),
+                                                             verb.value, tuple(changes), text), always=always_ask)
     if verb is not Verb.CLEAN:
         session.ensure_history()
+        mark_protected(settings, session)
     with session.conn.transaction():
         for statement in statements:
             session.conn.execute(statement)
@@ -95,15 +107,17 @@ def baseline(settings: Settings, version: str, *, description: str = "baseline",
 
 def clean(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None) -> WriteReport:
     """Drop everything in the managed schemas (and the history), recreating each schema with its owner and grants.
+    Every environment asks for its name to be typed (or --yes).
 
     Raises:
-        ProtectedEnvironmentError: always on a protected environment.
+        ProtectedEnvironmentError: always on a protected database (however it is reached), even for a dry run.
     """
     env = settings.environment
-    if env.protected:
-        raise ProtectedEnvironmentError(f"clean drops every object in {env.name!r}, which is protected: refused. "
-                                        "Clean is for development and CI databases.")
     with open_session(settings, write=not dry_run, purpose=Verb.CLEAN.value) as session:
+        protection = protection_of(settings, session)
+        if protection.protected:
+            raise ProtectedEnvironmentError(f"clean drops every object, and {protection.reason}: refused. "
+                                            "Clean is for development and CI databases.")
         schemas = list(env.schemas) or [session.store.schema]
         statements: list[sql.Composed] = []
         for schema in schemas:
@@ -111,7 +125,36 @@ def clean(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None 
         if session.store.schema not in schemas and session.history_exists():
             statements.append(sql.SQL("DROP TABLE {}, {}").format(session.store.ident, session.store.events_ident))
         changes = [f"drop and recreate schema {s}" for s in schemas]
-        return _execute(session, statements, dry_run=dry_run, verb=Verb.CLEAN, changes=changes, confirm=confirm)
+        return _execute(session, statements, dry_run=dry_run, verb=Verb.CLEAN, changes=changes, confirm=confirm,
+                        protection=protection, always_ask=True)
+
+
+def protect(settings: Settings, *, off: bool = False, dry_run: bool = False,
+            confirm: Confirm | None = None) -> WriteReport:
+    """Mark the target database protected (under the environment's name, or the database's), or remove the mark.
+    Removing it asks for the protected name to be typed (or --yes).
+
+    Raises:
+        ProtectedEnvironmentError: `off` not confirmed. PlanError: `off` on an environment configured protected.
+    """
+    with open_session(settings, write=not dry_run, purpose=Verb.PROTECT.value) as session:
+        store, marked = session.store, session.store.protected_as(session.conn)
+        if not off:
+            name = target_name(settings, session)
+            if marked is not None:
+                return WriteReport((), "", dry_run)
+            statement = store.event("protected", version=None, script=None, detail={"name": name, "by": "protect"})
+            return _execute(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
+                            changes=[f"mark {session.label} protected as {name!r}"], protection=Protection(None))
+        if settings.environment.protected:
+            raise PlanError(f"environment {settings.environment.name!r} is protected in the configuration; remove "
+                            "`protected = true` there first.", title="still protected")
+        if marked is None:
+            return WriteReport((), "", dry_run)
+        statement = store.event("unprotected", version=None, script=None, detail={"name": marked})
+        return _execute(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
+                        changes=[f"remove the protected mark ({marked!r}) of {session.label}"],
+                        protection=Protection(marked or session.conn.info.dbname, "the database is marked protected"))
 
 
 def _recreate_schema(session: Session, schema: str) -> list[sql.Composed]:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from dbworkbench.app.gate import Confirm, ConfirmRequest, require_approvals, require_confirmation
+from dbworkbench.app.gate import (
+    Confirm,
+    ConfirmRequest,
+    mark_protected,
+    protection_of,
+    require_approvals,
+    require_confirmation,
+    target_name,
+)
 from dbworkbench.app.reports import ApplyReport, PlannedStep, StepResult
 from dbworkbench.app.state import prepare_steps, read_state, render_dry_run
 from dbworkbench.app.vocabulary import Verb
@@ -45,10 +53,12 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
             return ApplyReport((), rendered, planned)
         if not prepared:
             return ApplyReport((), None, planned)
-        require_approvals(settings, [s.entry.file for s in specs if s.entry.file is not None
-                                     and not s.action.is_undo], session.server_major)
-        require_confirmation(settings, confirm, ConfirmRequest(settings.environment.name, verb.value,
-                                                               tuple(p.script for p in prepared), rendered))
+        protection = protection_of(settings, session)
+        require_approvals(settings, protection, [s.entry.file for s in specs if s.entry.file is not None
+                                                 and not s.action.is_undo], session.server_major)
+        require_confirmation(protection, confirm, ConfirmRequest(protection.name or target_name(settings, session),
+                                                                 verb.value, tuple(p.script for p in prepared),
+                                                                 rendered))
         return ApplyReport(_run(session, prepared, on_event=on_event, cancel=cancel, per_statement=per_statement),
                            None, planned)
 
@@ -56,6 +66,7 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
 def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSink | None,
          cancel: CancelToken | None, per_statement: bool) -> tuple[StepResult, ...]:
     session.ensure_history()
+    mark_protected(session.settings, session)
     env = session.settings.environment
     executor = Executor(session.conn, session.store, on_event=on_event,
                         should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,

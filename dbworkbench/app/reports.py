@@ -22,6 +22,8 @@ class StatusSummary:
     applied: int
     pending: int
     problems: int
+    protected_as: str | None = None
+    """The name that protects the database (its environment's, its own mark's), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ class StatusReport:
     entries: tuple[Entry, ...]
     rows: tuple[HistoryRow, ...] = ()
     """Every history row in rank order (no SQL text)."""
+    protected_as: str | None = None
+    """The name writes must be confirmed with, when the database is protected (see `app.gate.Protection`)."""
 
     @property
     def server_major(self) -> int:
@@ -66,7 +70,7 @@ class StatusReport:
         """Counts and versions as the header shows them."""
         return StatusSummary(self.environment, self.server, self.server_version, self.current_version,
                              sum(1 for e in self.entries if e.state.is_applied), len(self.pending),
-                             len(self.problems))
+                             len(self.problems), self.protected_as)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ class Verb(StrEnum):
     REPAIR = "repair"
     BASELINE = "baseline"
     CLEAN = "clean"
+    PROTECT = "protect"
     NEW = "new"
     HISTORY = "history"
     SHOW = "show"
@@ -38,7 +39,7 @@ class Verb(StrEnum):
     @property
     def writes(self) -> bool:
         """Changes the target database (so the protected-environment gate applies)."""
-        return self in RUNS_MIGRATIONS or self in (Verb.REPAIR, Verb.BASELINE, Verb.CLEAN)
+        return self in RUNS_MIGRATIONS or self in (Verb.REPAIR, Verb.BASELINE, Verb.CLEAN, Verb.PROTECT)
 
 
 RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})

@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(Verb.BASELINE, "mark an existing database as being at a version", writer=True)
     p.add_argument("--version", dest="baseline_version", required=True, metavar="VERSION")
     p.add_argument("--description", default="baseline")
-    add(Verb.CLEAN, "drop everything in the managed schemas (refused on protected environments)", writer=True)
+    add(Verb.CLEAN, "drop everything in the managed schemas (asks on every environment; refused on a protected "
+        "database)", writer=True)
+    p = add(Verb.PROTECT, "mark the database protected, whatever environment or URL reaches it; --off removes the mark",
+            writer=True)
+    p.add_argument("--off", action="store_true", help="remove the mark (asks for the protected name)")
     p = add(Verb.NEW, "create the next versioned migration file with an undo section")
     p.add_argument("words", nargs="+", metavar="DESCRIPTION",
                    help="the description; with --recipe not-null: TABLE COLUMN TYPE DEFAULT")

@@ -52,11 +52,11 @@ def ask_typed_confirmation(request: ConfirmRequest, *, stdin: TextIO | None = No
     stream = stream or sys.stderr
     if not stdin.isatty():
         return False
-    print(f"\n*** PROTECTED ENVIRONMENT {request.environment.upper()} ***", file=stream)
+    print(f"\n*** {request.action.upper()} ON {request.environment.upper()} ***", file=stream)
     print(f"{request.action} will run:", file=stream)
     for script in request.scripts:
         print(f"  {script}", file=stream)
-    print(f"Type the environment's name ({request.environment}) to continue, anything else to stop: ",
+    print(f"Type {request.environment!r} to continue, anything else to stop: ",
           end="", file=stream, flush=True)
     return stdin.readline().strip() == request.environment
 

@@ -23,7 +23,8 @@ def status_text(report: StatusReport) -> str:
                      f"{row.execution_ms}" if row else "", checksum[:8]])
     summary = report.summary
     counts = f"applied {summary.applied} · pending {summary.pending} · problems {summary.problems}"
-    head = [f"environment {summary.environment} · {summary.target} · PostgreSQL {summary.server_version}",
+    guard = f" · PROTECTED as {summary.protected_as}" if summary.protected_as else ""
+    head = [f"environment {summary.environment} · {summary.target} · PostgreSQL {summary.server_version}{guard}",
             f"history {report.history_table} · current version {summary.current_version or '-'} · {counts}", ""]
     body = table(["version", "description", "state", "applied at", "by", "ms", "checksum"], rows) if rows \
         else "no migrations found"
@@ -38,7 +39,8 @@ def status_json(report: StatusReport) -> str:
         "history_table": report.history_table, "current_version": report.current_version,
         "summary": {"environment": summary.environment, "target": summary.target,
                     "server_version": summary.server_version, "current_version": summary.current_version,
-                    "applied": summary.applied, "pending": summary.pending, "problems": summary.problems},
+                    "applied": summary.applied, "pending": summary.pending, "problems": summary.problems,
+                    "protected_as": summary.protected_as},
         "migrations": [entry_json(e) for e in report.entries],
     }, indent=2)
 

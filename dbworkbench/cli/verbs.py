@@ -94,6 +94,13 @@ def clean(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def protect(args: argparse.Namespace, settings: Settings) -> int:
+    report = maintenance.protect(settings, off=args.off, dry_run=args.dry_run, confirm=_confirm(args))
+    _emit(out.write_text(report, Verb.PROTECT) if report.changes else
+          ("not protected: nothing to remove." if args.off else "already protected."))
+    return int(ExitCode.OK)
+
+
 def new(args: argparse.Namespace, settings: Settings) -> int:
     for path in maintenance.new(settings, args.words, recipe=args.recipe):
         _emit(f"created {path}")
@@ -180,7 +187,8 @@ def ui(args: argparse.Namespace, settings: Settings) -> int:
 
 HANDLERS: dict[str, Handler] = {
     Verb.STATUS: status, Verb.MIGRATE: migrate, Verb.UP: up, Verb.DOWN: down, Verb.REDO: redo,
-    Verb.VALIDATE: validate, Verb.REPAIR: repair, Verb.BASELINE: baseline, Verb.CLEAN: clean, Verb.NEW: new,
+    Verb.VALIDATE: validate, Verb.REPAIR: repair, Verb.BASELINE: baseline, Verb.CLEAN: clean,
+    Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
     Verb.UI: ui,

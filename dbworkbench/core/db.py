@@ -6,12 +6,15 @@ this module in a message: conninfo strings are redacted, and libpq's own message
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from dbworkbench.config import Environment, Settings, redact
+from dbworkbench.config import EMBEDDED, EMBEDDED_DEFAULT_DB, Environment, Settings, redact
 from dbworkbench.core.embedded import EmbeddedServer
 from dbworkbench.errors import ConfigError, DatabaseConnectionError
 
@@ -64,6 +67,68 @@ def describe_conninfo(conninfo: str) -> str:
     port = f":{params['port']}" if params.get("port") else ""
     db = params.get("dbname") or "(default db)"
     return f"{user}@{host}{port}/{db}"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetIdentity:
+    """Which database a connection reaches: host (a socket folder, or a host name), port and database name."""
+
+    host: str | None
+    """None: libpq's default socket folder, whichever it is (matches any socket)."""
+    port: int
+    dbname: str
+
+    def same_as(self, other: TargetIdentity) -> bool:
+        """The same database (an unknown default socket folder matches any socket folder)."""
+        if (self.port, self.dbname) != (other.port, other.dbname):
+            return False
+        if self.host is None or other.host is None:
+            return (self.host or "/").startswith("/") and (other.host or "/").startswith("/")
+        return self.host == other.host
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _host(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.split(",")[0].strip()
+    if value.startswith("/"):
+        return os.path.realpath(value)
+    return "localhost" if value.lower() in _LOOPBACK else value.lower()
+
+
+def connection_identity(conn: psycopg.Connection[Any]) -> TargetIdentity:
+    """Where an open connection really goes."""
+    return TargetIdentity(_host(conn.info.host), int(conn.info.port), conn.info.dbname)
+
+
+def configured_identity(settings: Settings, url: str) -> TargetIdentity | None:
+    """Where a configured URL would go, without connecting (libpq's PG* defaults filled in); None when it cannot be
+    told (a malformed URL, or the embedded server is not running, so it cannot be the current target)."""
+    environ = settings.libpq_environment
+    if url == EMBEDDED or url.startswith(EMBEDDED + ":"):
+        status = embedded_server(settings).status()
+        name = url.partition(":")[2] or EMBEDDED_DEFAULT_DB
+        return TargetIdentity(_host(str(status.socket_dir)), status.port, name) if status.running else None
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(url) if url else {}
+    except psycopg.Error:
+        return None
+    user = str(params.get("user") or environ.get("PGUSER") or getpass.getuser())
+    host = str(params.get("host") or params.get("hostaddr") or environ.get("PGHOST") or environ.get("PGHOSTADDR") or "")
+    port = str(params.get("port") or environ.get("PGPORT") or "5432").split(",")[0]
+    dbname = str(params.get("dbname") or environ.get("PGDATABASE") or user)
+    return TargetIdentity(_host(host), int(port) if port.isdigit() else 5432, dbname)
+
+
+def describe_connection(conn: psycopg.Connection[Any]) -> str:
+    """user@host:port/db of an open connection (what it really reached), never a password."""
+    info = conn.info
+    return f"{info.user}@{info.host}:{info.port}/{info.dbname}"
 
 
 def connect(target: Target, *, purpose: str = "", create_missing: bool = False) -> psycopg.Connection[tuple[object, ...]]:

@@ -168,6 +168,16 @@ class HistoryStore:
         assert r is not None, f"history row {rank} vanished"
         return HistoryRow(r[0], r[1], r[2], MigrationKind(r[3]), *r[4:])
 
+    def protected_as(self, conn: psycopg.Connection[Any]) -> str | None:
+        """The name this database was marked protected under (the latest `protected`/`unprotected` event), or
+        None. The mark lives in the database, so it holds however the database is reached."""
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [self.events_ident.as_string(conn)]).fetchone()
+        if not (exists and exists[0]):
+            return None
+        row = conn.execute(sql.SQL("SELECT action, detail->>'name' FROM {} WHERE action IN ('protected', "
+                                   "'unprotected') ORDER BY id DESC LIMIT 1").format(self.events_ident)).fetchone()
+        return str(row[1] or "") if row is not None and row[0] == "protected" else None
+
     def events(self, conn: psycopg.Connection[Any], version: str | None = None) -> list[HistoryEvent]:
         """The event log, oldest first (optionally of one version)."""
         query = sql.SQL("SELECT id, at, action, version, script, checksum, by, execution_ms, detail FROM {}").format(self.events_ident)

@@ -12,7 +12,7 @@ import psycopg
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core import locking
-from dbworkbench.core.db import Target, apply_timeouts, connect, resolve_target, server_version
+from dbworkbench.core.db import Target, apply_timeouts, connect, describe_connection, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
 from dbworkbench.errors import ConfigError
 
@@ -27,6 +27,11 @@ class Session:
     store: HistoryStore
     server_version: str
     locked: bool
+
+    @property
+    def label(self) -> str:
+        """The database actually reached: `user@host:port/db` (the embedded server by name), no password."""
+        return self.target.label if self.target.embedded else describe_connection(self.conn)
 
     @property
     def server_major(self) -> int:

@@ -46,10 +46,12 @@ def display_path(settings: Settings, script: str) -> str:
     return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
 
 
-def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int) -> list[Finding]:
-    """Lint one migration's up part."""
+def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int,
+                   honour_inline_allows: bool = True) -> list[Finding]:
+    """Lint one migration's up part (see `lint_text` for `honour_inline_allows`)."""
     return lint_text(migration.up_sql, display_path(settings, migration.script), server_major=server_major,
-                     lock_timeout_configured=settings.environment.lock_timeout is not None)
+                     lock_timeout_configured=settings.environment.lock_timeout is not None,
+                     honour_inline_allows=honour_inline_allows)
 
 
 def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int) -> LintReport:

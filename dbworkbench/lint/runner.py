@@ -37,7 +37,7 @@ class _Offsets:
 
 
 def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_configured: bool = False,
-              line_base: int = 1) -> list[Finding]:
+              line_base: int = 1, honour_inline_allows: bool = True) -> list[Finding]:
     """Lint one file's SQL.
 
     Args:
@@ -46,6 +46,8 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
         server_major: the target server's major version.
         lock_timeout_configured: the environment already sets lock_timeout for the session.
         line_base: the text's first line in its file (an undo section starts part-way down).
+        honour_inline_allows: an author's `-- dbworkbench:allow RULE because …` silences RULE (False on a
+            protected database, where only a reviewed approval file counts).
     """
     from pglast import parser
 
@@ -68,7 +70,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
         previous_end = statement.offset + len(statement.text)
         allowed, problems = _allowances(window)
         for hit in _hits(kind, node, context):
-            if hit.rule in allowed:
+            if hit.rule in allowed and honour_inline_allows:
                 continue
             findings.append(_finding(hit, path, text, offsets, statement.offset, line_base, index))
         for problem in problems:

@@ -80,10 +80,10 @@ def test_approving_a_pending_repeatable_file_works_and_satisfies_the_protected_g
     project.write("R__cleanup.sql", "DROP TABLE IF EXISTS scratch;\nCREATE INDEX accounts_id2 ON accounts (id);\n")
     prod = Engine(settings_of(project, env="prod"))
     with pytest.raises(PlanError, match="approval required"):
-        prod.apply(Verb.MIGRATE)
+        prod.apply(Verb.MIGRATE, confirmed_as="prod")
     path = prod.approve("cleanup", "scratch is ours; accounts is empty")
     assert path == "approvals/R__cleanup.toml"
-    report = prod.apply(Verb.MIGRATE)
+    report = prod.apply(Verb.MIGRATE, confirmed_as="prod")
     assert [s.script for s in report.steps] == ["sql/V1__accounts.sql", "sql/R__cleanup.sql"]
 
 

@@ -155,9 +155,9 @@ def test_protected_environment_refuses_without_typed_confirmation(project: Proje
     code, _, err = run(capsys, "migrate", "--env", "prod")
     assert code == 2
     assert_clean_error(err, "protected environment", "--yes")
-    assert not project.table_exists("accounts")
+    assert not project.table_exists("accounts", prod=True)
     code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
-    assert code == 0 and project.table_exists("projects")
+    assert code == 0 and project.table_exists("projects", prod=True)
     code, _, err = run(capsys, "clean", "--env", "prod", "--yes")
     assert code == 2
     assert_clean_error(err, "refused")
@@ -201,14 +201,15 @@ def test_lint_exit_codes_json_and_pending(project: Project, capsys: pytest.Captu
 def test_unsafe_change_needs_an_approval_bound_to_the_file(project: Project, capsys: pytest.CaptureFixture[str],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBWORKBENCH_REVIEWER", "Grace Reviewer")
-    project.query("CREATE TABLE orders (id int, code text)")
+    for prod in (False, True):
+        project.query("CREATE TABLE orders (id int, code text)", prod=prod)
     project.write("V1__index.sql", "SET lock_timeout = '5s';\nCREATE INDEX o_code ON orders (code);\n")
     project.write("V2__drop.sql", "ALTER TABLE orders DROP COLUMN code;\n")
     code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
     assert code == 2
     assert_clean_error(err, "approval required", "sql/V1__index.sql:2:24 [require-concurrent-index-creation]",
                        "[ban-drop-column]", "dbworkbench approve")
-    assert not project.table_exists("dbworkbench_history")
+    assert not project.table_exists("dbworkbench_history", prod=True)
     code, _, err = run(capsys, "approve", "1", "--rule", "ban-drop-column", "--reason", "typo")
     assert code == 2 and "has no finding for ban-drop-column" in err
     assert run(capsys, "approve", "1", "--rule", "require-concurrent-index-creation", "--reason",
@@ -222,7 +223,7 @@ def test_unsafe_change_needs_an_approval_bound_to_the_file(project: Project, cap
     code, _, err = run(capsys, "migrate", "--env", "prod", "--yes")
     assert code == 2 and "earlier version of the file" in err
     assert run(capsys, "migrate", "--env", "prod", "--yes", "--steps", "1")[0] == 0
-    assert project.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'o_code'") == [(1,)]
+    assert project.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'o_code'", prod=True) == [(1,)]
     assert run(capsys, "migrate", "--yes")[0] == 0, "an unprotected environment needs no approval"
 
 

@@ -281,9 +281,9 @@ def test_protected_environment_needs_confirmation(project: Project, settings_of:
         migrations.migrate(prod, confirm=refuse)
     assert asked[0].environment == "prod" and asked[0].scripts == ("sql/V1__a.sql",)
     assert "CREATE TABLE a" in asked[0].sql
-    assert not project.table_exists("a")
+    assert not project.table_exists("a", prod=True)
     migrations.migrate(prod, confirm=lambda request: True)
-    assert project.table_exists("a")
+    assert project.table_exists("a", prod=True) and not project.table_exists("a")
     with pytest.raises(ProtectedEnvironmentError, match="clean"):
         maintenance.clean(prod)
 
@@ -298,7 +298,10 @@ def test_baseline_and_clean(project: Project, settings_of: Any) -> None:
     with pytest.raises(PlanError, match="already has applied versions"):
         maintenance.baseline(settings, "1")
     project.query("GRANT USAGE ON SCHEMA public TO PUBLIC")
-    maintenance.clean(settings)
+    with pytest.raises(ProtectedEnvironmentError, match="not confirmed"):
+        maintenance.clean(settings)
+    assert project.table_exists("legacy"), "clean asks on every environment"
+    maintenance.clean(settings, confirm=lambda request: request.environment == "test")
     assert not project.table_exists("legacy") and not project.table_exists("dbworkbench_history")
     assert project.query("SELECT has_schema_privilege('public', 'public', 'USAGE')") == [(True,)]
     assert [s.version for s in migrations.migrate(settings).steps] == ["1", "2"]

@@ -17,7 +17,7 @@ from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSe
 from dbworkbench.core.history import HistoryRow
 from dbworkbench.core.planner import Entry, StepAction, fold, plan_backward, plan_forward
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import PlanError
+from dbworkbench.errors import PlanError, ProtectedEnvironmentError
 from dbworkbench.lint.findings import Finding
 from dbworkbench.lint.runner import lint_text
 
@@ -47,7 +47,7 @@ class FakeEngine:
     def status(self) -> StatusReport:
         entries = fold(self._migrations(), self.rows)
         return StatusReport(self.environment, "fake@localhost/demo", "18.6", "public.dbworkbench_history",
-                            tuple(entries), tuple(self.rows))
+                            tuple(entries), tuple(self.rows), self.environment if self.protected else None)
 
     def show(self, key: str) -> ShowReport:
         entry = next((e for e in self.status().entries if e.key == key), None)
@@ -84,7 +84,9 @@ class FakeEngine:
         return ApplyReport((), "\n\n".join(lines), self._planned(verb, target))
 
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None) -> ApplyReport:
+              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
+        if self.protected and confirmed_as != self.environment:
+            raise ProtectedEnvironmentError(f"{verb} on protected environment {self.environment!r} was not confirmed.")
         files = self._files()
         planned = self._planned(verb, target)
         results = []

@@ -21,7 +21,7 @@ SIZE = (120, 36)
 
 def demo_app(theme: str, *, environment: str = "dev", applied_to: str = "6") -> DbWorkbenchApp:
     engine = FakeEngine(DEMO, environment=environment, protected=environment == "prod")
-    engine.apply(Verb.MIGRATE, target=applied_to)
+    engine.apply(Verb.MIGRATE, target=applied_to, confirmed_as=environment)
     return DbWorkbenchApp(engine, theme=theme, remember_theme=False)
 
 

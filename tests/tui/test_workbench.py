@@ -95,7 +95,7 @@ async def test_protected_environment_is_read_only_then_needs_the_typed_name(proj
         assert header.has_class("-protected") and "PRODUCTION" in text_of(header) and "READ-ONLY" in text_of(header)
         await pilot.press("u")
         await settle(pilot)
-        assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("accounts")
+        assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("accounts", prod=True)
         await pilot.press("w")
         await pilot.press("u")
         await settle(pilot)
@@ -106,14 +106,14 @@ async def test_protected_environment_is_read_only_then_needs_the_typed_name(proj
         await pilot.press("enter")
         await pilot.press("escape")
         await settle(pilot)
-        assert not project.table_exists("accounts"), "refused: wrong name, then Escape"
+        assert not project.table_exists("accounts", prod=True), "refused: wrong name, then Escape"
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmApplyModal)
         app.screen.query_one(Input).value = "prod"
         await pilot.press("enter")
         await settle(pilot)
-        assert project.table_exists("accounts") and not project.table_exists("projects")
+        assert project.table_exists("accounts", prod=True) and not project.table_exists("projects", prod=True)
 
 
 async def test_cancel_during_a_slow_migration_leaves_nothing(project: Project, settings_of: Any) -> None:

@@ -43,7 +43,7 @@ def test_status_text_and_json_agree_on_the_summary(tmp_path: Path) -> None:
     assert "current version 2 · applied 2 · pending 1 · problems 1" in text
     assert data["summary"] == {"environment": "dev", "target": "postgres@localhost:5432/demo",
                                "server_version": "18.1", "current_version": "2", "applied": 2, "pending": 1,
-                               "problems": 1}
+                               "problems": 1, "protected_as": None}
     assert [m["state"] for m in data["migrations"]] == ["applied", "checksum mismatch", "pending"]
 
 

@@ -50,12 +50,12 @@ class EngineBackedScreen(Screen[None]):
         self._post_result(verb, lambda: msg.DryRunReady(verb, target, self.engine.dry_run(verb, target=target)))
 
     @work(thread=True, group="apply", exit_on_error=False, description="applying")
-    def _apply(self, verb: Verb, target: str | None, cancel: CancelToken) -> None:
+    def _apply(self, verb: Verb, target: str | None, cancel: CancelToken, confirmed_as: str | None) -> None:
         def forward(event: ev.EngineEvent) -> None:
             self.post_message(msg.EngineEventReceived(event))
 
-        self._post_result(verb, lambda: msg.ActionFinished(
-            verb, self.engine.apply(verb, target=target, cancel=cancel, on_event=forward)))
+        self._post_result(verb, lambda: msg.ActionFinished(verb, self.engine.apply(
+            verb, target=target, cancel=cancel, on_event=forward, confirmed_as=confirmed_as)))
 
     @work(thread=True, exclusive=True, group="lint", exit_on_error=False, description="linting")
     def _lint(self, report: StatusReport) -> None:

@@ -93,6 +93,7 @@ class MainScreen(WritingScreen):
     @on(msg.StatusLoaded)
     def _status_loaded(self, message: msg.StatusLoaded) -> None:
         self.report = message.report
+        self.refresh_bindings()
         self._draw_header()
         self._draw_report()
         self._lint(message.report)
@@ -107,9 +108,17 @@ class MainScreen(WritingScreen):
                 self.selected_key = message.report.entries[-1].key
                 self._load_detail(self.selected_key)
 
+    @property
+    def protected_as(self) -> str | None:
+        """The configured protection, or the database's own (its mark, or a protected environment's URL)."""
+        if self.report is not None and self.report.protected_as is not None:
+            return self.report.protected_as
+        return super().protected_as
+
     def _draw_header(self) -> None:
         self.query_one(StatusHeader).show(project=self.engine.project, environment=self.engine.environment,
-                                          protected=self.engine.protected, writable=self.writable, report=self.report)
+                                          protected=self.protected_as is not None, writable=self.writable,
+                                          report=self.report)
 
     def _draw_report(self) -> None:
         if self.report is not None:

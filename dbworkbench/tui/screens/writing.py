@@ -40,11 +40,16 @@ class WritingScreen(EngineBackedScreen):
     def after_write(self) -> None:
         """Reload what a write may have changed (the screen built on this one says what)."""
 
+    @property
+    def protected_as(self) -> str | None:
+        """The name a write must be confirmed with, or None (the screen built on this one knows the database's)."""
+        return self.engine.environment if self.engine.protected else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and (self.busy or (self.engine.protected and not self.writable)):
+        if action in WRITE_ACTIONS and (self.busy or (self.protected_as is not None and not self.writable)):
             return None
         if action == "enable_writes":
-            return self.engine.protected
+            return self.protected_as is not None
         return True
 
     def watch_busy(self) -> None:
@@ -54,11 +59,11 @@ class WritingScreen(EngineBackedScreen):
         self.refresh_bindings()
 
     def write(self, verb: Verb, target: str | None = None) -> None:
-        """Run a write: straight away, or after the typed confirmation on a protected environment."""
-        if self.engine.protected:
+        """Run a write: straight away, or after the typed confirmation on a protected database."""
+        if self.protected_as is not None:
             self._dry_run(verb, target)
         else:
-            self._start_apply(verb, target)
+            self._start_apply(verb, target, None)
 
     @on(msg.DryRunReady)
     def _dry_run_ready(self, message: msg.DryRunReady) -> None:
@@ -67,20 +72,22 @@ class WritingScreen(EngineBackedScreen):
             self.query_one(ProgressStrip).say(f"nothing to {message.verb}.")
             return
 
+        name = self.protected_as or self.engine.environment
+
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self._start_apply(message.verb, message.target)
+                self._start_apply(message.verb, message.target, name)
             else:
                 self.query_one(ProgressStrip).say(f"{message.verb} cancelled: nothing was run.")
 
-        self.app.push_screen(ConfirmApplyModal(environment=self.engine.environment, action=message.verb,
-                                               scripts=scripts, sql=message.report.dry_run_sql or "",
-                                               protected=self.engine.protected), confirmed)
+        self.app.push_screen(ConfirmApplyModal(environment=name, action=message.verb, scripts=scripts,
+                                               sql=message.report.dry_run_sql or "",
+                                               protected=self.protected_as is not None), confirmed)
 
-    def _start_apply(self, verb: Verb, target: str | None) -> None:
+    def _start_apply(self, verb: Verb, target: str | None, confirmed_as: str | None) -> None:
         self.busy = True
         self._cancel = CancelToken()
-        self._apply(verb, target, self._cancel)
+        self._apply(verb, target, self._cancel, confirmed_as)
 
     @on(msg.EngineEventReceived)
     def _engine_event(self, message: msg.EngineEventReceived) -> None:

@@ -42,7 +42,10 @@ def validate(settings: Settings) -> ValidationReport:
     """
     with open_session(settings, write=False, purpose=Verb.VALIDATE.value) as session:
         report = _status(settings, session)
-        errors = []
+        errors = [f"{e.script}: the undo stored in history does not match the checksum recorded with it (changed in "
+                  f"the database?); `down` refuses it. See `dbworkbench show {e.key}`."
+                  for e in read_state(settings, session, with_sql=True).entries
+                  if e.row is not None and e.state.is_applied and e.row.undo_tampered]
         for entry in report.pending:
             try:
                 prepare_steps(session, [StepSpec(StepAction.APPLY, entry)])

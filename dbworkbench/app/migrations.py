@@ -26,6 +26,7 @@ from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.executor import Executor
+from dbworkbench.core.locking import lock_key
 from dbworkbench.core.planner import State, StepAction, StepSpec, plan_backward, plan_forward
 from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.session import Session, open_session
@@ -70,7 +71,8 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
     env = session.settings.environment
     executor = Executor(session.conn, session.store, on_event=on_event,
                         should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
-                        lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff)
+                        lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff,
+                        before_each=session.reset_for_file, lock_key=lock_key(session.store.qualified_name))
     results = []
     if cancel is not None:
         cancel.attach(session.conn)

@@ -21,6 +21,7 @@ from dbworkbench.core import events as ev
 from dbworkbench.core.blockers import describe_blockers
 from dbworkbench.core.history import HistoryStore
 from dbworkbench.core.lexer import Statement, significant_words
+from dbworkbench.core.locking import LOCK_CLASS
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.errors import DatabaseConnectionError, MigrationFailedError, MigrationInterruptedError, SqlErrorDetail
 
@@ -40,9 +41,18 @@ class Executor:
 
     def __init__(self, conn: Conn, store: HistoryStore, *, on_event: ev.EventSink | None = None,
                  should_stop: Callable[[], bool] | None = None, per_statement: bool = False,
-                 lock_retries: int = 0, lock_retry_backoff: float = 1.0) -> None:
+                 lock_retries: int = 0, lock_retry_backoff: float = 1.0,
+                 before_each: Callable[[], None] | None = None, lock_key: int | None = None) -> None:
         self.conn = conn
         self.store = store
+        self.before_each = before_each or (lambda: None)
+        """Returns the session to the environment's settings and role before each file (nothing a previous
+        file SET, RESET or SET ROLE reaches the next)."""
+        self.lock_key = lock_key
+        """The migration lock every history write checks is still held (None: not checked)."""
+        row = conn.execute("SELECT current_user").fetchone()
+        self.role = str(row[0]) if row else ""
+        """The session's own role, which writes history whatever role a file switched to."""
         self.lock_retries = lock_retries
         """Times a transactional file that hit lock_timeout is run again."""
         self.lock_retry_backoff = lock_retry_backoff
@@ -77,6 +87,7 @@ class Executor:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _run_once(self, step: PreparedStep) -> float:
+        self.before_each()
         self.emit(ev.MigrationStarted(step.script, step.version, step.spec.action, len(step.statements),
                                       step.transactional, step.start_at))
         started = time.perf_counter()
@@ -99,6 +110,25 @@ class Executor:
     def _action(self, step: PreparedStep) -> str:
         return "undone" if step.spec.action.is_undo else "applied"
 
+    def _guarded(self, step: PreparedStep) -> list[sql.Composed]:
+        """What precedes a history write in its transaction: the session's own role, and the guard that refuses
+        to record the file if the migration lock is gone or (applying) its version is already applied."""
+        parts = [sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(self.role))]
+        if self.lock_key is not None:
+            applying = step.version if not step.spec.action.is_undo else None
+            parts.append(self.store.guard(LOCK_CLASS, self.lock_key, step.script, applying, step.resume_rank))
+        return parts
+
+    def _record(self, step: PreparedStep, *statements: sql.Composed) -> list[tuple[object, ...]]:
+        """History writes of an autocommit file, in one transaction under the guard; the last one's rows."""
+        with self.conn.transaction():
+            for part in self._guarded(step):
+                self.conn.execute(part)
+            cursor = None
+            for statement in statements:
+                cursor = self.conn.execute(statement)
+            return cursor.fetchall() if cursor is not None and cursor.description else []
+
     def _run_transactional(self, step: PreparedStep, started: float) -> None:
         """BEGIN, the statements, then history row, event and COMMIT in one round trip: n + 2 round trips,
         like psql running the file between BEGIN and COMMIT."""
@@ -114,7 +144,7 @@ class Executor:
             event = self.store.event(self._action(step), version=step.version, script=step.row.script,
                                      checksum=step.row.checksum, execution_ms=elapsed_ms)
             index = len(step.statements) - 1
-            conn.execute(sql.SQL("; ").join([self.store.insert(row), event, sql.SQL("COMMIT")]))
+            conn.execute(sql.SQL("; ").join([*self._guarded(step), self.store.insert(row), event, sql.SQL("COMMIT")]))
         except psycopg.Error as exc:
             self._rollback()
             if self.should_stop():
@@ -139,7 +169,7 @@ class Executor:
             span = ""
         prefix = (sql.SQL("BEGIN; ") + self._set_label(step)).as_string(conn) + ";\n"
         row = replace(step.row, success=True, statements_done=len(step.statements))
-        suffix = sql.SQL("; ").join([self.store.insert(row, timed_by_server=True),
+        suffix = sql.SQL("; ").join([*self._guarded(step), self.store.insert(row, timed_by_server=True),
                                     self.store.event(self._action(step), version=step.version, script=step.row.script,
                                                      checksum=step.row.checksum, timed_by_server=True),
                                     sql.SQL("COMMIT")]).as_string(conn)
@@ -197,12 +227,10 @@ class Executor:
     def _run_autocommit(self, step: PreparedStep, started: float) -> None:
         rank = step.resume_rank
         if rank is None:
-            row = self.conn.execute(self.store.insert(step.row, returning=True)).fetchone()
-            assert row is not None
-            rank = int(row[0])
+            rank = int(str(self._record(step, self.store.insert(step.row, returning=True))[0][0]))
         else:
-            self.conn.execute(self.store.event("resumed", version=step.version, script=step.row.script,
-                                               detail={"from_statement": step.start_at + 1}))
+            self._record(step, self.store.event("resumed", version=step.version, script=step.row.script,
+                                                detail={"from_statement": step.start_at + 1}))
         index = step.start_at
         try:
             with self.conn.cursor() as cur:
@@ -215,7 +243,7 @@ class Executor:
                                                    "interruption; skipped."))
                     else:
                         self._execute(cur, step, index, statement)
-                    self.conn.execute(self.store.progress(rank, index + 1))
+                    self._record(step, self.store.progress(rank, index + 1))
         except psycopg.Error as exc:
             if self.should_stop():
                 self.conn.execute(self.store.progress(rank, index, error="cancelled"))
@@ -228,10 +256,13 @@ class Executor:
                 self.conn.execute(self.store.progress(rank, index, error=failure.message.splitlines()[0]))
             raise failure from exc
         elapsed_ms = int((time.perf_counter() - started) * 1000)
-        with self.conn.transaction():
-            self.conn.execute(self.store.finish(rank, step.row, elapsed_ms))
-            self.conn.execute(self.store.event(self._action(step), version=step.version, script=step.row.script,
-                                               checksum=step.row.checksum, execution_ms=elapsed_ms))
+        try:
+            self._record(step, self.store.finish(rank, step.row, elapsed_ms),
+                         self.store.event(self._action(step), version=step.version, script=step.row.script,
+                                          checksum=step.row.checksum, execution_ms=elapsed_ms))
+        except psycopg.Error as exc:
+            raise self._failed(step, len(step.statements) - 1, exc, f"Every statement ran, but the run could not "
+                               f"be recorded as finished (history rank {rank} stays unfinished).") from exc
 
     def _run_batches(self, cur: psycopg.Cursor[Any], step: PreparedStep, index: int, statement: Statement) -> None:
         """Repeat a batched statement, each run in its own transaction, until it touches no row.

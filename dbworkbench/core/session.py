@@ -38,6 +38,16 @@ class Session:
         """Major version of the server."""
         return int(self.server_version.split(".")[0])
 
+    def reset_for_file(self) -> None:
+        """Return the session to the environment's settings and role: whatever a file SET, RESET, SET ROLE or
+        created as temporary, the next file starts as the first did (advisory locks are kept)."""
+        conn = self.conn
+        if conn.info.parameter_status("is_superuser") == "on":
+            conn.execute("RESET SESSION AUTHORIZATION")
+        for statement in ("RESET ROLE", "RESET ALL", "DISCARD TEMP", "UNLISTEN *"):
+            conn.execute(statement)
+        configure_writer(conn, self.settings, self.server_major)
+
     def history_exists(self) -> bool:
         """True when the history table exists."""
         return self.store.exists(self.conn)
@@ -47,9 +57,15 @@ class Session:
         return self.store.rows(self.conn, with_sql=with_sql) if self.history_exists() else []
 
     def ensure_history(self) -> None:
-        """Create the history tables (idempotent; done under the lock)."""
+        """Create the history tables, or bring older ones up to date (idempotent; done under the lock)."""
         if not self.history_exists():
             for statement in self.store.create_statements():
+                self.conn.execute(statement)
+            return
+        found = self.conn.execute("SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = "
+                                  "'undo_checksum' AND NOT attisdropped", [self.store.ident.as_string(self.conn)])
+        if found.fetchone() is None:
+            for statement in self.store.upgrade_statements():
                 self.conn.execute(statement)
 
     def history_ddl(self) -> str:
@@ -89,11 +105,7 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
         store = _history_store(conn, settings)
         session = Session(settings, target, conn, store, server_version(conn), write)
         if write:
-            apply_timeouts(conn, settings.environment)
-            if session.server_major >= 14:
-                # A killed migrator's running statement is otherwise kept alive by the server until it
-                # ends, holding its locks and our advisory lock; with this it is aborted within a second.
-                conn.execute("SET client_connection_check_interval = '1s'")
+            configure_writer(conn, settings, session.server_major)
             emit = on_event or (lambda event: None)
             key = locking.acquire(conn, store.qualified_name, settings.lock_wait,
                                   lambda holder: emit(ev.LockWaited(holder)))
@@ -104,3 +116,13 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
                 locking.release(conn, key)
         finally:
             conn.close()
+
+
+def configure_writer(conn: psycopg.Connection[Any], settings: Settings, server_major: int) -> None:
+    """The session settings every write runs under: the environment's timeouts, and a check that the client is
+    still there."""
+    apply_timeouts(conn, settings.environment)
+    if server_major >= 14:
+        # A killed migrator's running statement is otherwise kept alive by the server until it ends, holding its
+        # locks and our advisory lock; with this it is aborted within a second.
+        conn.execute("SET client_connection_check_interval = '1s'")

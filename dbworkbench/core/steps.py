@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind
 from dbworkbench.core.history import HistoryRow, NewRow
-from dbworkbench.core.lexer import Statement, line_col, significant_words
+from dbworkbench.core.lexer import Statement, line_col, significant_words, strip_comments_and_space
 from dbworkbench.core.planner import State, StepSpec
 from dbworkbench.core.scripts import Substituted, substitute
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
@@ -115,6 +115,10 @@ def _strip_wrapping_transaction(statements: list[Statement], script: str) -> tup
         heads = heads[1:-1]
         warnings.append(f"{script}: its own BEGIN/COMMIT were skipped; dbworkbench runs each file in one transaction.")
     for statement, head in zip(statements, heads, strict=False):
+        if head[:2] == ["prepare", "transaction"]:
+            raise PlanError(f"{script}:{statement.line}:{statement.column}: PREPARE TRANSACTION would leave the "
+                            "file's work in a prepared transaction, committed by nobody, while history said "
+                            "applied. Two-phase commit cannot run inside a migration.")
         if head[:1] and head[0] in _TX_CONTROL and not (head[0] == "rollback" and head[1:2] == ["to"]):
             raise PlanError(f"{script}:{statement.line}:{statement.column}: {head[0].upper()} inside a migration "
                             "would break its one-transaction guarantee. Remove it, or split the file; "
@@ -173,6 +177,8 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
                         "one by one in autocommit; a failure keeps the earlier ones and `migrate` resumes at the failed one.")
     resume_rank = stored.rank if stored is not None and spec.action.is_resume else None
     start_at = stored.statements_done if resume_rank is not None and stored is not None else 0
+    if resume_rank is not None and stored is not None and stored.up_sql is not None and not undo:
+        _check_resumable(display, parse_statements(stored.up_sql)[:start_at], statements[:start_at])
     row = NewRow(
         version=entry.version.canonical if entry.version else None,
         description=entry.description,
@@ -187,6 +193,28 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
     )
     return PreparedStep(spec, display, substituted, tuple(statements), transactional, start_at, line_base, text, row,
                         resume_rank, tuple(warnings), batches)
+
+
+def _check_resumable(display: str, done: list[Statement], now: list[Statement]) -> None:
+    """A resume skips the statements that already ran: refuse it unless the file still starts with exactly them.
+
+    Raises:
+        PlanError: naming the first statement that ran but is no longer the file's.
+    """
+    for index, ran in enumerate(done):
+        current = now[index].text if index < len(now) else None
+        if current is None or strip_comments_and_space(current) != strip_comments_and_space(ran.text):
+            raise PlanError(
+                f"{display}: statement {index + 1} ran as `{ev_excerpt(ran.text)}` before the run stopped, but the "
+                f"file now has `{ev_excerpt(current) if current else 'nothing'}` there. Resuming would skip it. "
+                f"Restore statements 1-{len(done)} as they ran, or `dbworkbench repair` to forget the unfinished "
+                "run (its statements stay applied) and write a new migration for the rest.", title="cannot resume")
+
+
+def ev_excerpt(text: str) -> str:
+    """One line of a statement, at most 60 characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= 60 else line[:59] + "…"
 
 
 def _batches(statements: list[Statement], text: str, display: str) -> dict[int, BatchSpec]:
@@ -219,6 +247,11 @@ def _undo_text(spec: StepSpec, stored: HistoryRow | None) -> tuple[str, str, int
     """
     entry = spec.entry
     file = entry.file
+    if stored is not None and stored.undo_tampered:
+        raise PlanError(f"{entry.script}: the undo stored in history no longer matches the checksum recorded when it "
+                        "was written (changed in the database?); it is not run. Compare it with `dbworkbench show "
+                        f"{entry.key}`, then restore the file's undo section or undo by hand and `repair`.",
+                        title="stored undo changed")
     if stored is not None and stored.kind is MigrationKind.UNDO and stored.undo_sql:
         return stored.undo_sql, stored.script, 1
     stored_undo = stored.undo_sql if stored is not None and stored.kind is MigrationKind.VERSIONED else None

@@ -40,7 +40,7 @@ _TOP_KEYS = {
 }
 _ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
              "lock_retry_backoff"}
-_DURATION_RE = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
+_DURATION_RE = re.compile(r"^(0|\d+(\.\d+)?\s*(us|ms|s|min|h|d))$")
 _ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 
@@ -135,8 +135,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML (UTF-8 text): {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path} cannot be read: {exc.strerror}") from exc
 
@@ -169,7 +169,12 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
 def _duration(value: Any, where: str) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    if value == 0 and not isinstance(value, bool):
+        return "0"
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} = {value!r} needs a unit: write it as a string such as \"5s\", \"500ms\" or "
+                          "\"0\" (PostgreSQL would read a bare number as milliseconds).")
+    text = value.strip()
     if not _DURATION_RE.match(text):
         raise ConfigError(f"{where} = {value!r} is not a duration such as \"5s\", \"500ms\" or \"0\".")
     return text
@@ -226,6 +231,8 @@ def _environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], so
     if not isinstance(protected, bool):
         raise ConfigError(f"{where} protected must be true or false.")
     schemas = table.get("schemas", top.get("schemas", []))
+    if not isinstance(schemas, list) or not all(isinstance(x, str) and x for x in schemas):
+        raise ConfigError(f"{where} schemas = {schemas!r} must be a list of schema names, e.g. schemas = [\"public\"].")
     retries = table.get("lock_retries", top.get("lock_retries", 3))
     backoff = table.get("lock_retry_backoff", top.get("lock_retry_backoff", 1.0))
     if not isinstance(retries, int) or retries < 0 or not isinstance(backoff, (int, float)) or backoff < 0:
@@ -301,8 +308,15 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         raise ConfigError(f"{source} history_table = {history_table!r} must be `table` or `schema.table` "
                           "(letters, digits, _ and $).")
     lock_wait = overrides.lock_wait if overrides.lock_wait is not None else data.get("lock_wait", 30)
-    if not isinstance(lock_wait, (int, float)) or lock_wait < 0:
-        raise ConfigError(f"{source} lock_wait must be a number of seconds.")
+    if isinstance(lock_wait, bool) or not isinstance(lock_wait, (int, float)) or not 0 <= lock_wait <= 86400:
+        raise ConfigError(f"{source} lock_wait = {lock_wait!r} must be a number of seconds from 0 to 86400.")
+    out_of_order = overrides.out_of_order if overrides.out_of_order is not None else data.get("out_of_order", False)
+    if not isinstance(out_of_order, bool):
+        raise ConfigError(f"{source} out_of_order = {out_of_order!r} must be true or false.")
+    schema = str(history_table).rpartition(".")[0]
+    if schema.lower() in ("pg_catalog", "information_schema") or schema.lower().startswith("pg_toast"):
+        raise ConfigError(f"history_table = {history_table!r}: the history cannot live in the system schema "
+                          f"{schema}; use `table` or `schema.table` in a schema of your own.")
     keys = data.get("keys", {})
     return Settings(
         project_dir=project_dir,
@@ -312,7 +326,7 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         environment=environment,
         environment_names=tuple(sorted(environments)),
         lock_wait=float(lock_wait),
-        out_of_order=bool(overrides.out_of_order if overrides.out_of_order is not None else data.get("out_of_order", False)),
+        out_of_order=out_of_order,
         theme=data.get("theme"),
         keys=_string_map(keys, f"{source} keys", environ) if keys else {},
         libpq_environment={v: environ[v] for v in LIBPQ_TARGET_VARIABLES if environ.get(v)},

@@ -10,8 +10,8 @@ from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.lexer import UnterminatedError, strip_comments_and_space
-from dbworkbench.core.planner import StepAction, StepSpec
-from dbworkbench.core.scripts import substitute
+from dbworkbench.core.planner import Entry, StepAction, StepSpec
+from dbworkbench.core.scripts import placeholder_names, substitute
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import PlanError
@@ -51,6 +51,7 @@ def validate(settings: Settings) -> ValidationReport:
                 prepare_steps(session, [StepSpec(StepAction.APPLY, entry)])
             except PlanError as exc:
                 errors.append(exc.message)
+            errors += _undo_placeholder_errors(settings, entry)
         return ValidationReport(report, tuple(errors))
 
 
@@ -102,3 +103,14 @@ def _same_tokens(left: str, right: str) -> bool:
         return strip_comments_and_space(left) == strip_comments_and_space(right)
     except UnterminatedError:
         return False
+
+
+def _undo_placeholder_errors(settings: Settings, entry: Entry) -> list[str]:
+    """An undo section or file whose `${placeholders}` this environment does not define (it would fail on `down`)."""
+    file = entry.file
+    if file is None or file.undo_sql is None:
+        return []
+    missing = [name for name in placeholder_names(file.undo_sql) if name not in settings.environment.placeholders]
+    names = ", ".join(f"${{{n}}}" for n in missing)
+    return [f"{file.undo_script or file.script}: the undo uses placeholder(s) {names}, which environment "
+            f"{settings.environment.name!r} does not define; `down` would fail."] if missing else []

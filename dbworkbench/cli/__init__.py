@@ -19,6 +19,8 @@ from dbworkbench.errors import DbWorkbenchError, ExitCode
 
 __all__ = ["build_parser", "main"]
 
+BROKEN_PIPE = 141
+"""Exit code when the reader of stdout went away (128 + SIGPIPE, as the shell reports a killed writer)."""
 INTERNAL_ERROR = 70
 """Exit code of a bug in dbworkbench (BSD's EX_SOFTWARE); never of a user's mistake."""
 
@@ -32,10 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from dbworkbench.cli.verbs import HANDLERS  # parsing and --help never load the application layer
 
-        return HANDLERS[args.command](args, settings_from(args))
+        code = HANDLERS[args.command](args, settings_from(args))
+        sys.stdout.flush()  # a reader that left is seen here, not at interpreter exit
+        return code
     except DbWorkbenchError as exc:
         _print_error(exc.title, exc.message)
         return int(exc.exit_code)
+    except BrokenPipeError:  # `dbworkbench status | head`: the reader left; say nothing more, like other tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
     except KeyboardInterrupt:
         _print_error("interrupted", "stopped by Ctrl-C. A transactional file in progress was rolled back; "
                      "a non-transactional one keeps its recorded progress and `migrate` resumes it.")

@@ -77,7 +77,18 @@ def _describe(raw: str) -> str:
     return raw.replace("_", " ").strip()
 
 
+def printable(name: str) -> str:
+    """A file name safe to print: control characters (terminal escapes among them) shown as \\xNN."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
+
+
 def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, str]]) -> _Parsed | None:
+    if printable(script) != script:
+        problems.append((printable(script), "the name holds control characters (a terminal escape?): rename it"))
+        return None
+    if not name.endswith(".sql"):
+        problems.append((script, "the extension must be `.sql` in lower case, or the file is never run: rename it"))
+        return None
     match = _NAME_RE.match(name)
     if match is None:
         problems.append((script, "name is not V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql"))
@@ -90,6 +101,10 @@ def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, st
         return None
     except OSError as exc:
         problems.append((script, f"cannot be read: {exc.strerror}"))
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.append((script, f"holds a NUL byte (line {line}), which PostgreSQL text cannot: remove it"))
         return None
     if "\r" in text or text.startswith("\ufeff"):
         text = normalise(text)
@@ -108,20 +123,40 @@ def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, st
     return (script, prefix, version, description, text)
 
 
-def _sql_files(folder: Path) -> list[tuple[str, str]]:
-    """(script relative to folder, file name) of every .sql file, skipping hidden entries; sorted."""
+def _sql_files(folder: Path, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(script relative to folder, file name) of every .sql file (any case of the extension, so that a `.SQL` is
+    reported rather than ignored), skipping hidden entries; sorted. Unreadable folders and symlink loops are
+    problems, and a folder reached twice (a link to a parent) is read once."""
     found: list[tuple[str, str]] = []
     pending = [("", str(folder))]
+    seen: set[str] = set()
     while pending:
         prefix, directory = pending.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.name.endswith(".sql") and entry.is_file():
-                    found.append((prefix + entry.name, entry.name))
+        real = os.path.realpath(directory)
+        if real in seen:
+            problems.append((prefix.rstrip("/") or str(folder), "a link back to a folder already read: remove it"))
+            continue
+        seen.add(real)
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            problems.append((prefix.rstrip("/") or str(folder), f"cannot be read: {exc.strerror}"))
+            continue
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+                if entry.is_symlink() and not os.path.exists(entry.path):
+                    raise OSError(40 if os.path.lexists(entry.path) else 2, "a broken link or a symlink loop")
+            except OSError as exc:
+                problems.append((printable(prefix + entry.name), f"cannot be read: {exc.strerror}"))
+                continue
+            if is_dir:
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+            elif entry.name.lower().endswith(".sql") and is_file:
+                found.append((prefix + entry.name, entry.name))
     return sorted(found)
 
 
@@ -148,7 +183,8 @@ def discover(folder: Path) -> MigrationSet:
         raise DiscoveryError([(str(folder), "migrations folder does not exist")])
     problems: list[tuple[str, str]] = []
     root = str(folder)
-    parsed = [p for p in (_parse_one(root, script, name, problems) for script, name in _sql_files(folder)) if p is not None]
+    parsed = [p for p in (_parse_one(root, script, name, problems) for script, name in _sql_files(folder, problems))
+              if p is not None]
 
     ups = _unique([p for p in parsed if p[1] == "V"], problems)
     undos = _unique([p for p in parsed if p[1] == "U"], problems)

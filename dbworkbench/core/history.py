@@ -136,6 +136,11 @@ class HistoryStore:
         """DDL bringing a history table created by an earlier dbworkbench up to date (idempotent)."""
         return [sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS undo_checksum text").format(self.ident)]
 
+    def events_exist(self, conn: psycopg.Connection[Any]) -> bool:
+        """True when the event log table is there."""
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [self.events_ident.as_string(conn)]).fetchone()
+        return bool(row and row[0])
+
     def create_statements(self) -> list[sql.Composed]:
         """Idempotent DDL for both tables (run under the migration lock)."""
         return [

@@ -14,7 +14,7 @@ from enum import StrEnum
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
 from dbworkbench.core.history import HistoryRow
 from dbworkbench.core.versions import Version
-from dbworkbench.errors import ChecksumMismatchError, PlanError
+from dbworkbench.errors import ChecksumMismatchError, IntegrityError, PlanError
 
 
 class State(StrEnum):
@@ -122,8 +122,8 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
     versions = {key: file.version for key, file in files.items() if file.version is not None}
     for key in latest:
         if key not in versions:
-            versions[key] = Version.parse(key)
-    baseline_version = Version.parse(baseline.version) if baseline and baseline.version else None
+            versions[key] = _recorded_version(key, latest[key])
+    baseline_version = _recorded_version(baseline.version, baseline) if baseline and baseline.version else None
     applied_versions = [versions[k] for k, r in latest.items()
                         if r.kind is MigrationKind.VERSIONED or r.kind is MigrationKind.UNDO and not r.success]
     highest = max(applied_versions + ([baseline_version] if baseline_version else []), default=None)
@@ -155,6 +155,20 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
         entries.append(Entry(file.key if file else name, None, source.description, MigrationKind.REPEATABLE,
                              source.script, state, file, row))
     return sorted(entries, key=_version_key)
+
+
+def _recorded_version(text: str, row: HistoryRow) -> Version:
+    """A version read back from history.
+
+    Raises:
+        IntegrityError: the row's version is not a version (the table was edited by hand).
+    """
+    try:
+        return Version.parse(text)
+    except ValueError as exc:
+        raise IntegrityError(f"history row {row.rank} ({row.script}) has version {text!r}, which is not a version: "
+                             "the history table was edited by hand. Correct that row's version, or delete the row "
+                             "if it describes nothing that ran.", title="history is inconsistent") from exc
 
 
 def _versioned_state(file: MigrationFile | None, row: HistoryRow | None, version: Version,

@@ -14,7 +14,7 @@ from dbworkbench.core import events as ev
 from dbworkbench.core import locking
 from dbworkbench.core.db import Target, apply_timeouts, connect, describe_connection, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
-from dbworkbench.errors import ConfigError
+from dbworkbench.errors import ConfigError, IntegrityError
 
 
 @dataclass(slots=True)
@@ -27,6 +27,8 @@ class Session:
     store: HistoryStore
     server_version: str
     locked: bool
+    purpose: str = ""
+    """The verb the session serves."""
 
     @property
     def label(self) -> str:
@@ -49,8 +51,20 @@ class Session:
         configure_writer(conn, self.settings, self.server_major)
 
     def history_exists(self) -> bool:
-        """True when the history table exists."""
-        return self.store.exists(self.conn)
+        """True when the history table exists.
+
+        Raises:
+            IntegrityError: it exists but its event log does not (dropped?); only `repair` may go on.
+        """
+        if not self.store.exists(self.conn):
+            return False
+        if not self.store.events_exist(self.conn) and self.purpose != "repair":
+            raise IntegrityError(
+                f"the history table {self.store.qualified_name} exists but its event log "
+                f"{self.store.qualified_name}_events does not (dropped?), so nothing can be recorded truthfully. "
+                "Restore it from a backup, or recreate it empty with `dbworkbench repair`.",
+                title="history is inconsistent")
+        return True
 
     def rows(self, *, with_sql: bool = False) -> list[HistoryRow]:
         """History rows, or none when the table does not exist yet."""
@@ -58,7 +72,7 @@ class Session:
 
     def ensure_history(self) -> None:
         """Create the history tables, or bring older ones up to date (idempotent; done under the lock)."""
-        if not self.history_exists():
+        if not self.history_exists() or not self.store.events_exist(self.conn):
             for statement in self.store.create_statements():
                 self.conn.execute(statement)
             return
@@ -103,7 +117,7 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
     key: int | None = None
     try:
         store = _history_store(conn, settings)
-        session = Session(settings, target, conn, store, server_version(conn), write)
+        session = Session(settings, target, conn, store, server_version(conn), write, purpose)
         if write:
             configure_writer(conn, settings, session.server_major)
             emit = on_event or (lambda event: None)

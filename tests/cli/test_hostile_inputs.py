@@ -1,0 +1,129 @@
+"""Hostile inputs: each gives a clear one-paragraph error and a non-zero exit that is not 70 (a bug), and leaves the
+database as it was. One row per input; the setup writes the hostile thing into a fresh project."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from dbworkbench.cli import main
+from tests.conftest import Project
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One bad input: how to make it, the command that meets it, and words the error must contain."""
+
+    name: str
+    setup: Callable[[Project], None]
+    args: tuple[str, ...]
+    says: str
+    report: bool = False
+    """The command's own report names the problem (validate: stdout, exit 5) instead of an error."""
+
+
+def config(extra: str) -> Callable[[Project], None]:
+    def write(project: Project) -> None:
+        path = project.root / "dbworkbench.toml"
+        path.write_text(path.read_text().replace('lock_wait = 2\n', extra + "\n"))
+    return write
+
+
+def file(name: str, text: str | bytes) -> Callable[[Project], None]:
+    def write(project: Project) -> None:
+        path = project.sql_dir / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return write
+
+
+def applied_then(change: str) -> Callable[[Project], None]:
+    def setup(project: Project) -> None:
+        project.write("V1__a.sql", "CREATE TABLE a (x int);\n-- @undo\nDROP TABLE a;\n")
+        assert main(["migrate"]) == 0
+        project.query(change)
+    return setup
+
+
+def symlink_loop(project: Project) -> None:
+    os.symlink(project.sql_dir / "loop", project.sql_dir / "loop")
+
+
+def binary_config(project: Project) -> None:
+    (project.root / "dbworkbench.toml").write_bytes(b"\x00\x01\xff\xfe binary \x89PNG")
+
+
+def bad_schema_folder(project: Project) -> None:
+    (project.root / "schema").mkdir()
+    (project.root / "schema" / "tables.sql").write_text("CREATE TABLE ok (x int);\nCREATE TABLE broken (x int;\n")
+
+
+HOSTILE = [
+    Hostile("nul byte in a file", file("V1__nul.sql", b"CREATE TABLE a (x int);\x00\n"), ("validate",), "NUL"),
+    Hostile("nul byte in a file (migrate)", file("V1__nul.sql", b"CREATE TABLE a (x int);\x00\n"), ("migrate",),
+            "NUL"),
+    Hostile("not UTF-8", file("V1__latin1.sql", "SELECT 'caf\xe9';\n".encode("latin-1")), ("migrate",), "UTF-8"),
+    Hostile("symlink loop in sql/", symlink_loop, ("status",), "loop"),
+    Hostile("binary dbworkbench.toml", binary_config, ("status",), "dbworkbench.toml"),
+    Hostile("out_of_order is a string", config('out_of_order = "no"'), ("status",), "out_of_order"),
+    Hostile("schemas is a string", config('schemas = "public"'), ("status",), "schemas"),
+    Hostile("lock_wait is nan", config("lock_wait = nan"), ("status",), "lock_wait"),
+    Hostile("lock_wait is a boolean", config("lock_wait = true"), ("status",), "lock_wait"),
+    Hostile("lock_timeout without a unit", config("lock_timeout = 5"), ("status",), "lock_timeout"),
+    Hostile("history table in pg_catalog", lambda p: None, ("migrate", "--history-table", "pg_catalog.pg_class"),
+            "pg_catalog"),
+    Hostile("history version is not a version", applied_then("UPDATE dbworkbench_history SET version = 'abc'"),
+            ("status",), "abc"),
+    Hostile("events table dropped", applied_then("DROP TABLE dbworkbench_history_events"), ("migrate",),
+            "dbworkbench_history_events"),
+    Hostile("upper-case .SQL extension", file("V2__x.SQL", "SELECT 1;\n"), ("status",), "V2__x.SQL"),
+    Hostile("undefined placeholder in an undo section", file("V1__p.sql", "SELECT 1;\n-- @undo\nDROP TABLE ${nope};\n"),
+            ("validate",), "${nope}", report=True),
+    Hostile("syntax error in schema/", bad_schema_folder, ("plan",), "tables.sql:2"),
+    Hostile("diff against a missing embedded database", lambda p: None,
+            ("diff", "--from", "sql", "--to", "embedded:no_such_db"), "no_such_db"),
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[h.name for h in HOSTILE])
+def test_hostile_input_gets_a_clear_error(project: Project, capsys: pytest.CaptureFixture[str], case: Hostile) -> None:
+    case.setup(project)
+    capsys.readouterr()
+    before = project.query("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+    code = main(list(case.args))
+    captured = capsys.readouterr()
+    err = captured.out if case.report else captured.err
+    assert code not in (0, 70), (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert case.report or err.startswith("error: "), err
+    assert case.says in err, err
+    assert project.query("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") == before
+
+
+def test_terminal_escapes_in_file_names_are_never_printed_raw(project: Project,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__bell\x1b[31mred.sql", "SELECT 1;\n")
+    main(["status"])
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+
+
+def test_a_reader_that_goes_away_is_not_a_bug(project: Project) -> None:
+    """`dbworkbench show 1 | head -1`: no traceback, no 'internal error', the pipe's own exit code. The output is
+    far larger than a pipe's buffer, so the writer always meets the closed pipe."""
+    import subprocess
+    import sys
+
+    project.write("V1__big.sql", "".join(f"-- line {n} of a long comment that makes the output large\n"
+                                         for n in range(20000)) + "CREATE TABLE t (x int);\n")
+    assert main(["migrate"]) == 0
+    process = subprocess.Popen([sys.executable, "-m", "dbworkbench", "show", "1"], cwd=project.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    code = process.wait(timeout=60)
+    err = process.stderr.read().decode()
+    assert code == 141 and "Traceback" not in err and "internal error" not in err, (code, err)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import importlib.util
 import os
 import pwd
@@ -28,6 +27,7 @@ from dbworkbench.errors import ServerError
 SOCKET_PORT = 5432
 """Port number used only to name the unix socket (`.s.PGSQL.5432`); no TCP port is opened."""
 _MAX_SOCKET_PATH = 100
+_SOCKET_PREFIX = "dbworkbench-socket-"
 _SERVER_USERS = ("postgres", "embedded_postgres")
 _CREATED_USER = "dbworkbench"
 
@@ -117,13 +117,16 @@ class EmbeddedServer:
             user = _server_user()
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb(user)
-            self.log_path.touch()
+            self.log_path.touch(mode=0o600)
+            self.log_path.chmod(0o600)
             if user is not None:
                 os.chown(self.log_path, user.pw_uid, user.pw_gid)
             socket_dir = self._socket_dir(user)
             listen = f"127.0.0.1 -p {self.tcp_port}" if self.tcp_port else f"'' -p {SOCKET_PORT}"
+            # The log never holds a failed statement's text (it may carry a password: CREATE ROLE ... PASSWORD).
             self._run(user, "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60",
-                      "-o", f"-c listen_addresses={listen} -k {socket_dir}", "start")
+                      "-o", f"-c listen_addresses={listen} -k {socket_dir} -c log_min_error_statement=panic "
+                      "-c unix_socket_permissions=0700", "start")
             status = self.status()
             if not status.running:
                 raise ServerError(f"the server in {self.data_dir} did not become ready; see {self.log_path}.")
@@ -131,9 +134,13 @@ class EmbeddedServer:
 
     def stop(self) -> bool:
         """Stop the server (fast shutdown); False when it was not running."""
-        if not self.status().running:
+        status = self.status()
+        if not status.running:
             return False
         self._run(_server_user(), "pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
+        socket_dir = status.socket_dir
+        if socket_dir is not None and socket_dir.name.startswith(_SOCKET_PREFIX) and socket_dir != self.data_dir:
+            shutil.rmtree(socket_dir, ignore_errors=True)
         return True
 
     @contextlib.contextmanager
@@ -159,11 +166,12 @@ class EmbeddedServer:
             self._run(user, "initdb", *args, "--locale=C")
 
     def _socket_dir(self, user: pwd.struct_passwd | None) -> Path:
+        """The data folder when the socket path fits; otherwise a new private folder (mkdtemp: created by us,
+        0700, a name nobody can have taken first), given to the server's user. The running server's folder is
+        read back from postmaster.pid, and removed when `stop` stops it."""
         if len(str(self.data_dir / f".s.PGSQL.{SOCKET_PORT}")) <= _MAX_SOCKET_PATH:
             return self.data_dir
-        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
-        folder = Path(tempfile.gettempdir()) / f"dbworkbench-{digest}"
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=_SOCKET_PREFIX))
         if user is not None:
             os.chown(folder, user.pw_uid, user.pw_gid)
         return folder

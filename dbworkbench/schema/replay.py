@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -45,20 +46,52 @@ def applied_rows(entries: list[Entry], rows: list[HistoryRow]) -> list[HistoryRo
     return chosen
 
 
+_scratch_lock = threading.Lock()
+_scratch_users = 0
+"""Scratch databases open in this process (two at once for a diff of two folders)."""
+_started_for_scratch = False
+"""This process started the embedded server only to hold scratch databases."""
+
+
 @contextlib.contextmanager
 def scratch_database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
-    """An autocommit connection to a new, empty database on the embedded server; dropped afterwards."""
-    status = embedded_server(settings).ensure_running()
+    """An autocommit connection to a new, empty database on the embedded server; dropped afterwards.
+
+    A server started only for scratch databases is stopped again when the last one is dropped and nobody else
+    is connected to it, so a project that targets a real server is left with no embedded process running.
+    """
+    global _scratch_users, _started_for_scratch
+    server = embedded_server(settings)
+    with _scratch_lock:
+        if _scratch_users == 0 and not server.status().running:
+            _started_for_scratch = True
+        status = server.ensure_running()
+        _scratch_users += 1
     name = f"dbwb_scratch_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     admin = status.conninfo("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
-            yield conn
-    finally:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
+                yield conn
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        with _scratch_lock:
+            _scratch_users -= 1
+            if _scratch_users == 0 and _started_for_scratch:
+                _started_for_scratch = False
+                if _nobody_else_on(admin):
+                    server.stop()
+
+
+def _nobody_else_on(admin: str) -> bool:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                           "AND pid <> pg_backend_pid()").fetchone()
+    return row is not None and row[0] == 0
 
 
 @contextlib.contextmanager

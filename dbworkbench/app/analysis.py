@@ -19,6 +19,8 @@ from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.planner import StepAction, plan_forward
 from dbworkbench.core.session import open_session
+from dbworkbench.core.steps import PreparedStep
+from dbworkbench.errors import PlanError
 from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
 
@@ -122,14 +124,26 @@ def analyze(settings: Settings) -> list[StatementReport]:
     with scratch_from_history(settings, applied_rows(list(state.entries), list(state.rows))) as conn:
         reports: list[StatementReport] = []
         for step in prepared:
-            for effect in rehearse(conn, step.text.text, server_major=server_major):
-                statement = step.statements[effect.index]
-                reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
-                                               " ".join(statement.text.split())[:100], effect,
-                                               tuple(consequences(effect, stats))))
-            if runs_in_one_transaction(step.text.text, server_major):
-                with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
-                    for statement in step.statements:
-                        conn.execute(statement.text)
+            try:
+                reports += _rehearse_step(conn, step, stats, server_major)
+            except psycopg.Error as exc:
+                raise PlanError(f"{step.script} fails when rehearsed on a copy of the schema, so it would fail on "
+                                f"the target too: {str(exc).strip().splitlines()[0]}. Nothing was run on the target.",
+                                title="rehearsal failed") from exc
         return reports
 
+
+def _rehearse_step(conn: psycopg.Connection[Any], step: PreparedStep, stats: dict[str, TableStats],
+                   server_major: int) -> list[StatementReport]:
+    """One file's measured statements; the file is then applied to the copy so the next file sees it."""
+    reports: list[StatementReport] = []
+    for effect in rehearse(conn, step.text.text, server_major=server_major):
+        statement = step.statements[effect.index]
+        reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
+                                       " ".join(statement.text.split())[:100], effect,
+                                       tuple(consequences(effect, stats))))
+    if runs_in_one_transaction(step.text.text, server_major):
+        with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
+            for statement in step.statements:
+                conn.execute(statement.text)
+    return reports

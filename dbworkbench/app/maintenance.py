@@ -106,7 +106,8 @@ def baseline(settings: Settings, version: str, *, description: str = "baseline",
 
 
 def clean(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None) -> WriteReport:
-    """Drop everything in the managed schemas (and the history), recreating each schema with its owner and grants.
+    """Drop everything in the managed schemas (and the history), recreating each schema with its owner, comment and
+    grants.
     Every environment asks for its name to be typed (or --yes).
 
     Raises:
@@ -159,11 +160,14 @@ def protect(settings: Settings, *, off: bool = False, dry_run: bool = False,
 
 def _recreate_schema(session: Session, schema: str) -> list[sql.Composed]:
     conn = session.conn
-    found = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
+    found = conn.execute("SELECT pg_get_userbyid(nspowner), obj_description(oid, 'pg_namespace') FROM pg_namespace "
+                         "WHERE nspname = %s", [schema]).fetchone()
     if found is None:
         return []
     statements = [sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)),
                   sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(schema), sql.Identifier(found[0]))]
+    if found[1] is not None:
+        statements.append(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(schema), sql.Literal(found[1])))
     grants = conn.execute(
         "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, "
         "a.is_grantable FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s "

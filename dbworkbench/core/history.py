@@ -134,7 +134,13 @@ class HistoryStore:
 
     def upgrade_statements(self) -> list[sql.Composed]:
         """DDL bringing a history table created by an earlier dbworkbench up to date (idempotent)."""
-        return [sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS undo_checksum text").format(self.ident)]
+        return [sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS undo_checksum text").format(self.ident),
+                self._version_index()]
+
+    def _version_index(self) -> sql.Composed:
+        """The guard looks up a version's latest row on every history write: O(log n), not a scan."""
+        return sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (version, installed_rank)").format(
+            sql.Identifier(f"{self.table}_version"), self.ident)
 
     def events_exist(self, conn: psycopg.Connection[Any]) -> bool:
         """True when the event log table is there."""
@@ -174,6 +180,7 @@ class HistoryStore:
     execution_ms integer,
     detail jsonb NOT NULL DEFAULT '{{}}'
 )""").format(self.events_ident),
+            self._version_index(),
         ]
 
     def rows(self, conn: psycopg.Connection[Any], *, with_sql: bool = False) -> list[HistoryRow]:

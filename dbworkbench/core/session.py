@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core import locking
-from dbworkbench.core.db import Target, apply_timeouts, connect, describe_connection, resolve_target, server_version
+from dbworkbench.core.db import Target, connect, describe_connection, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
 from dbworkbench.errors import ConfigError, IntegrityError
 
@@ -44,11 +45,12 @@ class Session:
         """Return the session to the environment's settings and role: whatever a file SET, RESET, SET ROLE or
         created as temporary, the next file starts as the first did (advisory locks are kept)."""
         conn = self.conn
+        resets = ["RESET ROLE", "RESET ALL", "DISCARD TEMP", "UNLISTEN *"]
         if conn.info.parameter_status("is_superuser") == "on":
-            conn.execute("RESET SESSION AUTHORIZATION")
-        for statement in ("RESET ROLE", "RESET ALL", "DISCARD TEMP", "UNLISTEN *"):
-            conn.execute(statement)
-        configure_writer(conn, self.settings, self.server_major)
+            resets.insert(0, "RESET SESSION AUTHORIZATION")
+        settings = writer_settings(self.settings, self.server_major)
+        sets = [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v)) for k, v in settings]
+        conn.execute(sql.SQL("; ").join([*map(sql.SQL, resets), *sets]))  # one round trip per file
 
     def history_exists(self) -> bool:
         """True when the history table exists.
@@ -132,11 +134,22 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
             conn.close()
 
 
-def configure_writer(conn: psycopg.Connection[Any], settings: Settings, server_major: int) -> None:
+def writer_settings(settings: Settings, server_major: int) -> list[tuple[str, str]]:
     """The session settings every write runs under: the environment's timeouts, and a check that the client is
     still there."""
-    apply_timeouts(conn, settings.environment)
+    env = settings.environment
+    found = [(name, value) for name, value in (("lock_timeout", env.lock_timeout),
+                                               ("statement_timeout", env.statement_timeout)) if value is not None]
     if server_major >= 14:
         # A killed migrator's running statement is otherwise kept alive by the server until it ends, holding its
         # locks and our advisory lock; with this it is aborted within a second.
-        conn.execute("SET client_connection_check_interval = '1s'")
+        found.append(("client_connection_check_interval", "1s"))
+    return found
+
+
+def configure_writer(conn: psycopg.Connection[Any], settings: Settings, server_major: int) -> None:
+    """Apply `writer_settings` to the session (one round trip)."""
+    sets = [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v))
+            for k, v in writer_settings(settings, server_major)]
+    if sets:
+        conn.execute(sql.SQL("; ").join(sets))

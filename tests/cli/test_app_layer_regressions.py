@@ -14,7 +14,7 @@ from dbworkbench.app.vocabulary import Verb
 from dbworkbench.cli import build_parser, main
 from dbworkbench.cli.verbs import HANDLERS
 from dbworkbench.errors import ChecksumMismatchError, DbWorkbenchError, PlanError
-from tests.conftest import Project
+from tests.conftest import OWNER_PASSWORD, Project
 
 UNSAFE = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nCREATE INDEX accounts_plan ON accounts (plan);\n"
 
@@ -22,6 +22,7 @@ UNSAFE = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nCR
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
+    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
     return code, captured.out, captured.err
 
 

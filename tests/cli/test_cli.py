@@ -10,12 +10,13 @@ import psycopg
 import pytest
 
 from dbworkbench.cli import main
-from tests.conftest import Project, Server
+from tests.conftest import OWNER_PASSWORD, Project, Server
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
+    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
     return code, captured.out, captured.err
 
 
@@ -31,7 +32,8 @@ def demo(project: Project) -> None:
     project.write("V002__projects.sql", "CREATE TABLE projects (id int REFERENCES accounts);\n-- @undo\nDROP TABLE projects;\n")
 
 
-def test_status_migrate_history_show_and_json(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_migrate_history_show_and_json(any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project = any_project  # each server, PostgreSQL 15 also as a non-superuser owner over TCP
     demo(project)
     code, out, _ = run(capsys, "status")
     assert code == 0 and "pending 2" in out and "· pending" in out
@@ -58,7 +60,8 @@ def test_new_creates_the_next_file(project: Project, capsys: pytest.CaptureFixtu
     assert "-- @undo" in (project.sql_dir / "V003__add_the_labels_table.sql").read_text()
 
 
-def test_tampered_file_fails_validate_and_migrate(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tampered_file_fails_validate_and_migrate(any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project = any_project  # each server, PostgreSQL 15 also as a non-superuser owner over TCP
     demo(project)
     assert run(capsys, "migrate")[0] == 0
     (project.sql_dir / "V001__accounts.sql").write_text("CREATE TABLE accounts (id bigint PRIMARY KEY);\n")
@@ -88,7 +91,8 @@ def test_sql_syntax_error_is_reported_with_position(project: Project, capsys: py
     assert_clean_error(err, "SQL syntax error", "sql/V1__typo.sql:2:1", 'at or near "CREAT"')
 
 
-def test_runtime_error_reports_file_line_column_and_sqlstate(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_runtime_error_reports_file_line_column_and_sqlstate(any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project = any_project  # each server, PostgreSQL 15 also as a non-superuser owner over TCP
     project.write("V1__fk.sql", "CREATE TABLE a (x int);\n\nALTER TABLE a ADD FOREIGN KEY (x) REFERENCES missing (id);\n")
     code, _, err = run(capsys, "migrate")
     assert code == 1
@@ -149,8 +153,9 @@ def test_unknown_config_key(project: Project, capsys: pytest.CaptureFixture[str]
     assert_clean_error(err, "unknown key(s) migration_dir", "dbworkbench.toml")
 
 
-def test_protected_environment_refuses_without_typed_confirmation(project: Project,
+def test_protected_environment_refuses_without_typed_confirmation(any_project: Project,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    project = any_project  # each server, PostgreSQL 15 also as a non-superuser owner over TCP
     demo(project)
     code, _, err = run(capsys, "migrate", "--env", "prod")
     assert code == 2
@@ -173,7 +178,8 @@ def test_bad_version_arguments(project: Project, capsys: pytest.CaptureFixture[s
     assert_clean_error(err, "nothing is applied")
 
 
-def test_dry_run_on_the_cli(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_on_the_cli(any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project = any_project  # each server, PostgreSQL 15 also as a non-superuser owner over TCP
     demo(project)
     code, out, _ = run(capsys, "migrate", "--dry-run")
     assert code == 0 and "CREATE TABLE accounts" in out and "COMMIT;" in out

@@ -127,3 +127,32 @@ def test_a_reader_that_goes_away_is_not_a_bug(project: Project) -> None:
     code = process.wait(timeout=60)
     err = process.stderr.read().decode()
     assert code == 141 and "Traceback" not in err and "internal error" not in err, (code, err)
+
+
+def test_diff_from_the_files_to_the_migrated_database_is_empty_even_after_clean(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's example: the history tables are not a difference, placeholders are filled when the folder is
+    built, and clean's recreated schema does not differ from a fresh one."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "sql", project.sql_dir, dirs_exist_ok=True)
+    config = project.root / "dbworkbench.toml"
+    config.write_text(config.read_text() + '\n[placeholders]\ncompany = "Example Co"\n')
+    for cleaned in (False, True):
+        if cleaned:
+            assert main(["clean", "--yes"]) == 0
+        assert main(["migrate"]) == 0
+        capsys.readouterr()
+        assert main(["diff", "--from", "sql", "--to", project.conninfo]) == 0
+        assert capsys.readouterr().out.strip() == "-- the schemas are the same", f"after clean: {cleaned}"
+
+
+def test_analyze_of_a_pending_file_that_fails_says_so(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    project.write("V2__b.sql", "INSERT INTO nope VALUES (1);\n")
+    code = main(["analyze"])
+    err = capsys.readouterr().err
+    assert code == 2 and "V2__b.sql fails when rehearsed" in err and "internal error" not in err, err
+    assert not project.table_exists("a"), "the target is only read"

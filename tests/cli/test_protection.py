@@ -16,12 +16,13 @@ from dbworkbench.app.vocabulary import Verb
 from dbworkbench.cli import main
 from dbworkbench.config import Overrides, load_settings
 from dbworkbench.errors import ProtectedEnvironmentError
-from tests.conftest import Project
+from tests.conftest import OWNER_PASSWORD, Project
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
+    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
     return code, captured.out, captured.err
 
 

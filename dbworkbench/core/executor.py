@@ -327,9 +327,10 @@ class Executor:
         """
         statement = step.statements[index] if step.statements else Statement("", 0, 1, 1, 0)
         if self.conn.closed or self.conn.broken:
-            raise DatabaseConnectionError(f"the connection was lost while running statement {index + 1} of "
-                                          f"{step.script}; the server rolls back an open transaction. Reconnect and "
-                                          "run `status` to see what is recorded.") from exc
+            raise DatabaseConnectionError(f"the connection was lost while running {step.script} (at or before "
+                                          f"statement {index + 1}); the server rolls back an open transaction. "
+                                          "Reconnect and run `status` to see what is recorded.",
+                                          title="connection lost") from exc
         diag = exc.diag
         if offset == -1:
             offset = int(diag.statement_position) - 1 if diag.statement_position else None

@@ -16,7 +16,20 @@ NO_TRANSACTION_RE = re.compile(r"^[ \t]*--[ \t]*dbworkbench:no-transaction[ \t]*
 """The directive that forces a file to run statement by statement outside a transaction."""
 
 PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}")
-"""`${name}` placeholders."""
+"""`${name}` placeholders: pasted as written; `${name:literal}` and `${name:identifier}` paste the value quoted
+as an SQL string literal or a quoted identifier, so a value can never end the statement it is in."""
+
+QUOTERS = {
+    "literal": lambda value: "'" + value.replace("'", "''") + "'",
+    "identifier": lambda value: '"' + value.replace('"', '""') + '"',
+}
+"""The quoted forms of a placeholder, by suffix."""
+
+
+def _parts(token: str) -> tuple[str, str | None]:
+    """`name:literal` -> ("name", "literal"); a name without a known suffix is itself."""
+    base, _, form = token.rpartition(":")
+    return (base, form) if base and form in QUOTERS else (token, None)
 
 
 def normalise(text: str) -> str:
@@ -79,11 +92,11 @@ class Substituted:
 
 def placeholder_names(text: str) -> list[str]:
     """Every placeholder name used in the text, in order of first use."""
-    return list(dict.fromkeys(m.group(1) for m in PLACEHOLDER_RE.finditer(text)))
+    return list(dict.fromkeys(_parts(m.group(1))[0] for m in PLACEHOLDER_RE.finditer(text)))
 
 
 def substitute(text: str, values: dict[str, str]) -> Substituted:
-    """Replace `${name}` with its value.
+    """Replace `${name}` with its value (`${name:literal}`, `${name:identifier}`: quoted).
 
     Raises:
         KeyError: a placeholder has no value; its args hold every missing name.
@@ -100,7 +113,8 @@ def substitute(text: str, values: dict[str, str]) -> Substituted:
     cumulative = 0
     for match in PLACEHOLDER_RE.finditer(text):
         pieces.append(text[last : match.start()])
-        value = values[match.group(1)]
+        name, form = _parts(match.group(1))
+        value = values[name] if form is None else QUOTERS[form](values[name])
         pieces.append(value)
         new_len += match.start() - last + len(value)
         cumulative += len(value) - (match.end() - match.start())

@@ -118,3 +118,13 @@ def test_a_history_table_from_before_the_undo_checksum_still_reads_and_is_upgrad
         [("1", False), ("2", True)]
     migrations.down(settings_of(project), steps=2)
     assert not project.table_exists("a") and not project.table_exists("b")
+
+
+def test_a_quoted_placeholder_cannot_inject_sql(project: Project, settings_of: Any) -> None:
+    config = project.root / "dbworkbench.toml"
+    config.write_text(config.read_text() + "\n[placeholders]\ncompany = \"x'); DROP TABLE keep; --\"\n")
+    project.query("CREATE TABLE keep (x int)")
+    project.write("V1__seed.sql", "CREATE TABLE names (n text);\nINSERT INTO names VALUES (${company:literal});\n")
+    migrations.migrate(settings_of(project))
+    assert project.table_exists("keep")
+    assert project.query("SELECT n FROM names") == [("x'); DROP TABLE keep; --",)]

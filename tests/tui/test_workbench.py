@@ -223,3 +223,27 @@ async def test_schema_before_and_after_and_drift(project: Project, settings_of: 
             assert any("by_hand" in line and "V1__t.sql" in line for line in app.screen.lines)
     finally:
         embedded_server(settings_of(project)).stop()
+
+
+async def test_a_database_marked_protected_is_protected_in_the_workbench(project: Project, settings_of: Any) -> None:
+    """Environment `test` is not configured protected, but its database was marked: the workbench reads the
+    protection from the database, stays read-only until `w`, and needs the name typed."""
+    from dbworkbench.app import maintenance
+
+    three(project)
+    maintenance.protect(settings_of(project))
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(StatusHeader).has_class("-protected")
+        await pilot.press("u")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("accounts")
+        await pilot.press("w")
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmApplyModal)
+        app.screen.query_one(Input).value = "test"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert project.table_exists("accounts") and not project.table_exists("projects")

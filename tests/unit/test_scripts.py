@@ -30,3 +30,15 @@ def test_undo_section_splits_at_the_marker_line_only() -> None:
 def test_no_transaction_directive() -> None:
     assert wants_no_transaction("-- dbworkbench:no-transaction\nvacuum t;")
     assert not wants_no_transaction("select '-- dbworkbench:no-transaction';")
+
+
+def test_quoted_placeholder_forms_can_never_end_their_statement() -> None:
+    from dbworkbench.core.scripts import placeholder_names, substitute
+
+    hostile = "x'); DROP TABLE accounts; --"
+    text = "INSERT INTO t VALUES (${v:literal});\nCREATE SCHEMA ${s:identifier};\nSELECT '${v}';\n"
+    assert placeholder_names(text) == ["v", "s"]
+    done = substitute(text, {"v": hostile, "s": 'we"ird'}).text
+    assert "(" + "'x''); DROP TABLE accounts; --'" + ");" in done
+    assert 'CREATE SCHEMA "we""ird";' in done
+    assert "SELECT 'x'); DROP TABLE accounts; --';" in done, "the plain form stays raw, as documented"

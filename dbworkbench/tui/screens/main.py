@@ -2,7 +2,8 @@
 
 Each pane is a widget that keeps and draws its own state (`HistoryTable` its rows and filter, `PendingList` its
 lint cells, `PreviewPane` the migration on show with its findings and measurements); this screen routes the
-engine's results to them. Writes are `WritingScreen`'s; engine calls are `EngineBackedScreen`'s workers.
+engine's results to them. Review actions are `ReviewingScreen`'s, writes `WritingScreen`'s, and engine calls
+`EngineBackedScreen`'s workers.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from dbworkbench.app.engine import EngineApi
-from dbworkbench.app.reports import ShowReport, StatusReport
+from dbworkbench.app.reports import ShowReport
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.errors import DbWorkbenchError
 from dbworkbench.tui import messages as msg
-from dbworkbench.tui.screens.approve import ApprovalModal
-from dbworkbench.tui.screens.drift import DriftModal
 from dbworkbench.tui.screens.environment import EnvironmentModal
 from dbworkbench.tui.screens.error import ErrorModal
-from dbworkbench.tui.screens.writing import WritingScreen
+from dbworkbench.tui.screens.reviewing import ReviewingScreen
 from dbworkbench.tui.widgets.history_table import HistoryTable
 from dbworkbench.tui.widgets.pending_list import PendingList
 from dbworkbench.tui.widgets.preview_pane import PreviewPane
@@ -32,7 +31,7 @@ from dbworkbench.tui.widgets.schema_tree import SchemaTree
 from dbworkbench.tui.widgets.status_header import StatusHeader
 
 
-class MainScreen(WritingScreen):
+class MainScreen(ReviewingScreen):
     """History, pending files, schema browser, preview, progress."""
 
     BINDINGS = [
@@ -58,9 +57,6 @@ class MainScreen(WritingScreen):
 
     def __init__(self, engine: EngineApi) -> None:
         super().__init__(engine)
-        self.report: StatusReport | None = None
-        self.selected_key: str | None = None
-        """The migration whose detail the preview shows (or is loading)."""
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -153,41 +149,6 @@ class MainScreen(WritingScreen):
         if message.key == self.selected_key:
             self.query_one(PreviewPane).show_migration(message.report)
 
-    @on(msg.LintReady)
-    def _lint_ready(self, message: msg.LintReady) -> None:
-        self.query_one(PendingList).set_lint(
-            {key: max((f.severity for f in found), default=None) for key, found in message.findings.items()})
-        self.query_one(PreviewPane).set_findings(message.findings)
-
-    @on(msg.AnalysisReady)
-    def _analysis_ready(self, message: msg.AnalysisReady) -> None:
-        files = self.query_one(PreviewPane).set_measurements(message.reports)
-        self.query_one(ProgressStrip).say(f"analyzed {files} pending file(s): see the Lint tab.")
-
-    @on(msg.SchemaChangeReady)
-    def _schema_change_ready(self, message: msg.SchemaChangeReady) -> None:
-        self.query_one(PreviewPane).show_schema_change(message.key, message.lines)
-        self.query_one(ProgressStrip).say(f"schema before and after {message.key}: see the Diff tab.")
-
-    @on(msg.DriftReady)
-    def _drift_ready(self, message: msg.DriftReady) -> None:
-        self.query_one(ProgressStrip).say(f"drift: {len(message.lines)} change(s) made outside migrations.",
-                                          error=bool(message.lines))
-        self.app.push_screen(DriftModal(message.lines))
-
-    @on(msg.ApprovalWritten)
-    def _approval_written(self, message: msg.ApprovalWritten) -> None:
-        self.notify(f"wrote {message.path}: commit it with the migration.")
-        if self.report is not None:
-            self._lint(self.report)
-
-    @on(msg.ValidationFinished)
-    def _validated(self, message: msg.ValidationFinished) -> None:
-        report = message.report
-        problems = [f"{e.script}: {e.state.value}" for e in report.status.problems] + list(report.pending_errors)
-        self.query_one(ProgressStrip).say("valid: files and history agree." if report.ok else
-                                          "✗ " + " · ".join(problems), error=not report.ok)
-
     # --- schema pane ---------------------------------------------------------------------------------------------
 
     @on(SchemaTree.LoadRequested)
@@ -228,36 +189,6 @@ class MainScreen(WritingScreen):
             self.query_one(ProgressStrip).say("select a versioned migration first.", error=True)
             return
         self.write(Verb.MIGRATE, entry.version.text)
-
-    def action_analyze(self) -> None:
-        self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")
-        self._analyze()
-
-    def action_schema_change(self) -> None:
-        if self.selected_key is not None:
-            self.query_one(ProgressStrip).say(f"rebuilding the schema on a scratch copy to show {self.selected_key}…")
-            self._schema_change(self.selected_key)
-
-    def action_drift(self) -> None:
-        self.query_one(ProgressStrip).say("checking drift: replaying history on a scratch copy…")
-        self._drift()
-
-    def action_approve_selected(self) -> None:
-        key = self.selected_key
-        unsafe = self.query_one(PreviewPane).unsafe_findings(key) if key else []
-        if key is None or not unsafe:
-            self.query_one(ProgressStrip).say("select a pending file with unsafe findings to approve.", error=True)
-            return
-
-        def approved(reason: str | None) -> None:
-            if reason:
-                self._approve(key, reason)
-
-        self.app.push_screen(ApprovalModal(unsafe[0].path, unsafe), approved)
-
-    def action_validate(self) -> None:
-        self.query_one(ProgressStrip).say("validating…")
-        self._validate()
 
     def action_refresh(self) -> None:
         self.after_write()

@@ -1,0 +1,95 @@
+"""ReviewingScreen: what a reviewer asks before a write, on the migration selected: lint findings, measured
+analysis (a), the schema before and after (b), drift (D), approval (A) and validate (v).
+
+Each action starts one worker (`EngineBackedScreen`); its handler hands the result to the pane that shows it.
+"""
+
+from __future__ import annotations
+
+from textual import on
+
+from dbworkbench.app.engine import EngineApi
+from dbworkbench.app.reports import StatusReport
+from dbworkbench.tui import messages as msg
+from dbworkbench.tui.screens.approve import ApprovalModal
+from dbworkbench.tui.screens.drift import DriftModal
+from dbworkbench.tui.screens.writing import WritingScreen
+from dbworkbench.tui.widgets.pending_list import PendingList
+from dbworkbench.tui.widgets.preview_pane import PreviewPane
+from dbworkbench.tui.widgets.progress_strip import ProgressStrip
+
+
+class ReviewingScreen(WritingScreen):
+    """Review actions and their results, over the selected migration and the latest status."""
+
+    def __init__(self, engine: EngineApi) -> None:
+        super().__init__(engine)
+        self.report: StatusReport | None = None
+        """The latest status of the target."""
+        self.selected_key: str | None = None
+        """The migration whose detail the preview shows (or is loading)."""
+
+    @on(msg.LintReady)
+    def _lint_ready(self, message: msg.LintReady) -> None:
+        self.query_one(PendingList).set_lint(
+            {key: max((f.severity for f in found), default=None) for key, found in message.findings.items()})
+        self.query_one(PreviewPane).set_findings(message.findings)
+
+    @on(msg.AnalysisReady)
+    def _analysis_ready(self, message: msg.AnalysisReady) -> None:
+        files = self.query_one(PreviewPane).set_measurements(message.reports)
+        self.query_one(ProgressStrip).say(f"analyzed {files} pending file(s): see the Lint tab.")
+
+    @on(msg.SchemaChangeReady)
+    def _schema_change_ready(self, message: msg.SchemaChangeReady) -> None:
+        self.query_one(PreviewPane).show_schema_change(message.key, message.lines)
+        self.query_one(ProgressStrip).say(f"schema before and after {message.key}: see the Diff tab.")
+
+    @on(msg.DriftReady)
+    def _drift_ready(self, message: msg.DriftReady) -> None:
+        self.query_one(ProgressStrip).say(f"drift: {len(message.lines)} change(s) made outside migrations.",
+                                          error=bool(message.lines))
+        self.app.push_screen(DriftModal(message.lines))
+
+    @on(msg.ApprovalWritten)
+    def _approval_written(self, message: msg.ApprovalWritten) -> None:
+        self.notify(f"wrote {message.path}: commit it with the migration.")
+        if self.report is not None:
+            self._lint(self.report)
+
+    @on(msg.ValidationFinished)
+    def _validated(self, message: msg.ValidationFinished) -> None:
+        report = message.report
+        problems = [f"{e.script}: {e.state.value}" for e in report.status.problems] + list(report.pending_errors)
+        self.query_one(ProgressStrip).say("valid: files and history agree." if report.ok else
+                                          "✗ " + " · ".join(problems), error=not report.ok)
+
+    def action_analyze(self) -> None:
+        self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")
+        self._analyze()
+
+    def action_schema_change(self) -> None:
+        if self.selected_key is not None:
+            self.query_one(ProgressStrip).say(f"rebuilding the schema on a scratch copy to show {self.selected_key}…")
+            self._schema_change(self.selected_key)
+
+    def action_drift(self) -> None:
+        self.query_one(ProgressStrip).say("checking drift: replaying history on a scratch copy…")
+        self._drift()
+
+    def action_approve_selected(self) -> None:
+        key = self.selected_key
+        unsafe = self.query_one(PreviewPane).unsafe_findings(key) if key else []
+        if key is None or not unsafe:
+            self.query_one(ProgressStrip).say("select a pending file with unsafe findings to approve.", error=True)
+            return
+
+        def approved(reason: str | None) -> None:
+            if reason:
+                self._approve(key, reason)
+
+        self.app.push_screen(ApprovalModal(unsafe[0].path, unsafe), approved)
+
+    def action_validate(self) -> None:
+        self.query_one(ProgressStrip).say("validating…")
+        self._validate()

@@ -42,10 +42,10 @@ def validate(settings: Settings) -> ValidationReport:
     """
     with open_session(settings, write=False, purpose=Verb.VALIDATE.value) as session:
         report = _status(settings, session)
+        tampered = session.store.tampered_undo_ranks(session.conn) if session.history_exists() else set()
         errors = [f"{e.script}: the undo stored in history does not match the checksum recorded with it (changed in "
                   f"the database?); `down` refuses it. See `dbworkbench show {e.key}`."
-                  for e in read_state(settings, session, with_sql=True).entries
-                  if e.row is not None and e.state.is_applied and e.row.undo_tampered]
+                  for e in report.entries if e.row is not None and e.state.is_applied and e.row.rank in tampered]
         for entry in report.pending:
             try:
                 prepare_steps(session, [StepSpec(StepAction.APPLY, entry)])

@@ -199,6 +199,15 @@ class HistoryStore:
         assert r is not None, f"history row {rank} vanished"
         return HistoryRow(r[0], r[1], r[2], MigrationKind(r[3]), *r[4:])
 
+    def tampered_undo_ranks(self, conn: psycopg.Connection[Any]) -> set[int]:
+        """Ranks whose stored undo no longer hashes to the checksum recorded with it, compared by the server
+        (no SQL text crosses the wire). Stored text is already normalised, so the server's sha256 matches
+        `scripts.checksum`."""
+        query = sql.SQL("SELECT installed_rank FROM {} h WHERE " + _UNDO_CHECKSUM + " IS NOT NULL AND undo_sql IS "
+                        "NOT NULL AND encode(sha256(convert_to(undo_sql, 'UTF8')), 'hex') <> " + _UNDO_CHECKSUM
+                        ).format(self.ident)
+        return {int(r[0]) for r in conn.execute(query)}
+
     def protected_as(self, conn: psycopg.Connection[Any]) -> str | None:
         """The name this database was marked protected under (the latest `protected`/`unprotected` event), or
         None. The mark lives in the database, so it holds however the database is reached."""

@@ -99,3 +99,15 @@ async def test_an_unexpected_worker_error_is_shown_not_swallowed(tmp_path: Path,
         assert isinstance(app.screen, ErrorModal)
         assert app.screen.error.title == "internal error" and "catalog exploded" in app.screen.error.message
         assert app.is_running
+
+
+@pytest.mark.parametrize(("status", "wanted", "matches"), [
+    ("checksum mismatch", "mismatch", True), ("checksum mismatch", "checksum", True),
+    ("undo failed", "fail", True), ("failed", "fail", True), ("undo failed", "undo failed", True),
+    ("applied", "app", True), ("applied", "pending", False), ("undone", "undo failed", False),
+])
+def test_the_history_filter_accepts_a_state_or_the_start_of_one_of_its_words(status: str, wanted: str,
+                                                                               matches: bool) -> None:
+    from dbworkbench.tui.widgets.history_table import status_matches
+
+    assert status_matches(status, wanted) is matches

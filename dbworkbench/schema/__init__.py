@@ -1,1 +1,1 @@
-"""Schema as code: the model of a live schema, introspection, and (later) diff, plan and drift."""
+"""Schema as code: the model of a live schema, introspection, the diff, the desired state (schema/), drift."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dbworkbench.core.history import HistoryEvent, HistoryRow
-from dbworkbench.core.planner import Entry, State, StepAction
+from dbworkbench.core.planner import Entry, StepAction
 from dbworkbench.core.project_state import current_version, pending_entries, problem_entries
 
 
@@ -50,10 +50,6 @@ class StatusReport:
     def current_version(self) -> str | None:
         """Highest applied (or baselined) version."""
         return current_version(self.entries)
-
-    def count(self, *states: State) -> int:
-        """How many entries are in any of `states`."""
-        return sum(1 for e in self.entries if e.state in states)
 
     @property
     def pending(self) -> tuple[Entry, ...]:

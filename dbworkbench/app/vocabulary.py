@@ -36,11 +36,6 @@ class Verb(StrEnum):
         """Runs migration files (the workbench's u, d, m, t and r)."""
         return self in RUNS_MIGRATIONS
 
-    @property
-    def writes(self) -> bool:
-        """Changes the target database (so the protected-environment gate applies)."""
-        return self in RUNS_MIGRATIONS or self in (Verb.REPAIR, Verb.BASELINE, Verb.CLEAN, Verb.PROTECT)
-
 
 RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})
 """Verbs that run migration files through the executor."""

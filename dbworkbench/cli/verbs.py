@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TypedDict
 
 from dbworkbench.app import inspection, maintenance, migrations, safety, schema_as_code
 from dbworkbench.app.analysis import analyze as analyze_pending
@@ -22,6 +23,20 @@ from dbworkbench.errors import ConfigError, ExitCode
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 """Runs one verb; returns the exit code."""
+
+
+class WriteOptions(TypedDict):
+    """What every migration-running verb takes from the command line."""
+
+    dry_run: bool
+    confirm: Confirm
+    on_event: ProgressPrinter
+    per_statement: bool
+
+
+def _write_options(args: argparse.Namespace) -> WriteOptions:
+    return WriteOptions(dry_run=args.dry_run, confirm=_confirm(args), on_event=ProgressPrinter(args.verbose),
+                        per_statement=args.verbose)
 
 
 def _confirm(args: argparse.Namespace) -> Confirm:
@@ -46,28 +61,22 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
-    report = migrations.migrate(settings, target=args.to, steps=args.steps, dry_run=args.dry_run,
-                                confirm=_confirm(args), on_event=ProgressPrinter(args.verbose),
-                                per_statement=args.verbose)
+    report = migrations.migrate(settings, target=args.to, steps=args.steps, **_write_options(args))
     return _applied(args, report, Verb.MIGRATE)
 
 
 def up(args: argparse.Namespace, settings: Settings) -> int:
-    report = migrations.up(settings, dry_run=args.dry_run, confirm=_confirm(args),
-                           on_event=ProgressPrinter(args.verbose), per_statement=args.verbose)
+    report = migrations.up(settings, **_write_options(args))
     return _applied(args, report, Verb.UP)
 
 
 def down(args: argparse.Namespace, settings: Settings) -> int:
-    report = migrations.down(settings, target=args.to, steps=args.steps, dry_run=args.dry_run,
-                             confirm=_confirm(args), on_event=ProgressPrinter(args.verbose),
-                             per_statement=args.verbose)
+    report = migrations.down(settings, target=args.to, steps=args.steps, **_write_options(args))
     return _applied(args, report, Verb.DOWN)
 
 
 def redo(args: argparse.Namespace, settings: Settings) -> int:
-    report = migrations.redo(settings, dry_run=args.dry_run, confirm=_confirm(args),
-                             on_event=ProgressPrinter(args.verbose), per_statement=args.verbose)
+    report = migrations.redo(settings, **_write_options(args))
     return _applied(args, report, Verb.REDO)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from dbworkbench.config import EMBEDDED, EMBEDDED_DEFAULT_DB, Environment, Settings, redact
+from dbworkbench.config import EMBEDDED, EMBEDDED_DEFAULT_DB, Settings, redact
 from dbworkbench.core.embedded import EmbeddedServer
 from dbworkbench.errors import ConfigError, DatabaseConnectionError
 
@@ -185,10 +185,3 @@ def server_version(conn: psycopg.Connection[tuple[object, ...]]) -> str:
     number = conn.info.server_version
     major = number // 10000
     return f"{major}.{number % 10000}" if major >= 10 else f"{major}.{(number // 100) % 100}.{number % 100}"
-
-
-def apply_timeouts(conn: psycopg.Connection[tuple[object, ...]], env: Environment) -> None:
-    """Set the environment's lock_timeout and statement_timeout on the session."""
-    for name, value in (("lock_timeout", env.lock_timeout), ("statement_timeout", env.statement_timeout)):
-        if value is not None:
-            conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value)))

@@ -146,10 +146,11 @@ def _sql_files(folder: Path, problems: list[tuple[str, str]]) -> list[tuple[str,
         for entry in listed:
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink() and not os.path.exists(entry.path):
+                problems.append((printable(prefix + entry.name), "a broken link or a symlink loop: remove it"))
+                continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
-                if entry.is_symlink() and not os.path.exists(entry.path):
-                    raise OSError(40 if os.path.lexists(entry.path) else 2, "a broken link or a symlink loop")
             except OSError as exc:
                 problems.append((printable(prefix + entry.name), f"cannot be read: {exc.strerror}"))
                 continue

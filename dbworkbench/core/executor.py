@@ -120,14 +120,22 @@ class Executor:
         return parts
 
     def _record(self, step: PreparedStep, *statements: sql.Composed) -> list[tuple[object, ...]]:
-        """History writes of an autocommit file, in one transaction under the guard; the last one's rows."""
-        with self.conn.transaction():
-            for part in self._guarded(step):
-                self.conn.execute(part)
-            cursor = None
-            for statement in statements:
-                cursor = self.conn.execute(statement)
-            return cursor.fetchall() if cursor is not None and cursor.description else []
+        """History writes of an autocommit file, in one transaction under the guard, sent as one message (one
+        round trip per statement's progress, as before the guard); the rows of the statement that returns some."""
+        message = sql.SQL("; ").join([sql.SQL("BEGIN"), *self._guarded(step), *statements, sql.SQL("COMMIT")])
+        rows: list[tuple[object, ...]] = []
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(message)
+                while True:
+                    if cur.description is not None:
+                        rows = cur.fetchall()
+                    if not cur.nextset():
+                        break
+        except psycopg.Error:
+            self._rollback()
+            raise
+        return rows
 
     def _run_transactional(self, step: PreparedStep, started: float) -> None:
         """BEGIN, the statements, then history row, event and COMMIT in one round trip: n + 2 round trips,

@@ -144,8 +144,13 @@ class HistoryStore:
 
     def events_exist(self, conn: psycopg.Connection[Any]) -> bool:
         """True when the event log table is there."""
-        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [self.events_ident.as_string(conn)]).fetchone()
-        return bool(row and row[0])
+        return self.tables_exist(conn)[1]
+
+    def tables_exist(self, conn: psycopg.Connection[Any]) -> tuple[bool, bool]:
+        """Whether the history table and its event log are there, in one query."""
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+                           [self.ident.as_string(conn), self.events_ident.as_string(conn)]).fetchone()
+        return (bool(row[0]), bool(row[1])) if row else (False, False)
 
     def create_statements(self) -> list[sql.Composed]:
         """Idempotent DDL for both tables (run under the migration lock)."""

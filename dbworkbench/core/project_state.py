@@ -34,15 +34,6 @@ class ProjectState:
         """Entries with a file that the next `migrate` would run."""
         return pending_entries(self.entries)
 
-    @property
-    def problems(self) -> tuple[Entry, ...]:
-        """Entries `validate` fails on."""
-        return problem_entries(self.entries)
-
-    @property
-    def current_version(self) -> str | None:
-        """Highest applied version; a baseline counts as the current version."""
-        return current_version(self.entries)
 
     def find(self, key: str) -> Entry | None:
         """The entry of a repeatable (by name, any case) or of a version (`5`, `V5`, `005`)."""

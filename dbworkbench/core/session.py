@@ -58,9 +58,10 @@ class Session:
         Raises:
             IntegrityError: it exists but its event log does not (dropped?); only `repair` may go on.
         """
-        if not self.store.exists(self.conn):
+        history, events = self.store.tables_exist(self.conn)
+        if not history:
             return False
-        if not self.store.events_exist(self.conn) and self.purpose != "repair":
+        if not events and self.purpose != "repair":
             raise IntegrityError(
                 f"the history table {self.store.qualified_name} exists but its event log "
                 f"{self.store.qualified_name}_events does not (dropped?), so nothing can be recorded truthfully. "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind
+from dbworkbench.core.events import excerpt
 from dbworkbench.core.history import HistoryRow, NewRow
 from dbworkbench.core.lexer import Statement, line_col, significant_words, strip_comments_and_space
 from dbworkbench.core.planner import State, StepSpec
@@ -205,16 +206,10 @@ def _check_resumable(display: str, done: list[Statement], now: list[Statement]) 
         current = now[index].text if index < len(now) else None
         if current is None or strip_comments_and_space(current) != strip_comments_and_space(ran.text):
             raise PlanError(
-                f"{display}: statement {index + 1} ran as `{ev_excerpt(ran.text)}` before the run stopped, but the "
-                f"file now has `{ev_excerpt(current) if current else 'nothing'}` there. Resuming would skip it. "
+                f"{display}: statement {index + 1} ran as `{excerpt(ran.text, 60)}` before the run stopped, but the "
+                f"file now has `{excerpt(current, 60) if current else 'nothing'}` there. Resuming would skip it. "
                 f"Restore statements 1-{len(done)} as they ran, or `dbworkbench repair` to forget the unfinished "
                 "run (its statements stay applied) and write a new migration for the rest.", title="cannot resume")
-
-
-def ev_excerpt(text: str) -> str:
-    """One line of a statement, at most 60 characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= 60 else line[:59] + "…"
 
 
 def _batches(statements: list[Statement], text: str, display: str) -> dict[int, BatchSpec]:

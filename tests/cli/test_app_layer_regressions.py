@@ -11,19 +11,13 @@ import pytest
 
 from dbworkbench.app.engine import Engine
 from dbworkbench.app.vocabulary import Verb
-from dbworkbench.cli import build_parser, main
+from dbworkbench.cli import build_parser
 from dbworkbench.cli.verbs import HANDLERS
 from dbworkbench.errors import ChecksumMismatchError, DbWorkbenchError, PlanError
-from tests.conftest import OWNER_PASSWORD, Project
+from tests.cli.helpers import run
+from tests.conftest import Project
 
 UNSAFE = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';\nCREATE INDEX accounts_plan ON accounts (plan);\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
-    return code, captured.out, captured.err
 
 
 def accounts(project: Project) -> None:

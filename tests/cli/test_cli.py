@@ -9,15 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbworkbench.cli import main
-from tests.conftest import OWNER_PASSWORD, Project, Server
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
-    return code, captured.out, captured.err
+from tests.cli.helpers import run
+from tests.conftest import Project, Server
 
 
 def assert_clean_error(err: str, *fragments: str) -> None:

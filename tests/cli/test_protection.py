@@ -13,17 +13,10 @@ from psycopg.conninfo import conninfo_to_dict
 
 from dbworkbench.app.engine import Engine
 from dbworkbench.app.vocabulary import Verb
-from dbworkbench.cli import main
 from dbworkbench.config import Overrides, load_settings
 from dbworkbench.errors import ProtectedEnvironmentError
-from tests.conftest import OWNER_PASSWORD, Project
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    assert OWNER_PASSWORD not in captured.out + captured.err, "a password was printed"
-    return code, captured.out, captured.err
+from tests.cli.helpers import run
+from tests.conftest import Project
 
 
 def accounts(project: Project) -> None:

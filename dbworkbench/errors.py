@@ -114,8 +114,10 @@ class SqlErrorDetail:
     message: str
     detail: str | None
     hint: str | None
-    statement_index: int
+    statement_index: int | None
+    """None: the statements were sent together and the server did not say which one failed."""
     statement_excerpt: str
+    statement_count: int = 1
 
 
 class MigrationFailedError(DbWorkbenchError):
@@ -135,7 +137,11 @@ class MigrationFailedError(DbWorkbenchError):
             parts.append(f"DETAIL: {failure.detail}")
         if failure.hint:
             parts.append(f"HINT: {failure.hint}")
-        parts.append(f"statement {failure.statement_index + 1}: {failure.statement_excerpt}")
+        if failure.statement_index is None:
+            parts.append(f"one of statements 1-{failure.statement_count} (they were sent together and the server did "
+                         "not say which one failed)")
+        else:
+            parts.append(f"statement {failure.statement_index + 1}: {failure.statement_excerpt}")
         parts.append(note)
         super().__init__("\n".join(parts))
 

@@ -197,16 +197,16 @@ class Executor:
             self._rollback()
             raise
 
-    def _locate(self, step: PreparedStep, exc: psycopg.Error, prefix_length: int) -> tuple[int, int | None]:
-        """Which statement of a batched file failed, and where inside it (None: at its start).
+    def _locate(self, step: PreparedStep, exc: psycopg.Error, prefix_length: int) -> tuple[int | None, int | None]:
+        """Which statement of a batched file failed (None: not known), and where inside it (None: at its start).
 
         The server's error position is relative to the whole message; without one (many runtime errors),
         the file is replayed statement by statement in a transaction that is always rolled back.
         """
         position = exc.diag.statement_position
         first = step.statements[0]
-        if exc.sqlstate == LOCK_NOT_AVAILABLE:
-            return 0, None  # replaying would only wait for the same lock again
+        if exc.sqlstate == LOCK_NOT_AVAILABLE and not position:
+            return None, None  # replaying would only wait for the same lock again
         if position:
             absolute = first.offset + int(position) - 1 - prefix_length
             if absolute >= first.offset:
@@ -215,7 +215,7 @@ class Executor:
                 if absolute < statement.offset + len(statement.text):
                     return index, absolute - statement.offset
         if self.conn.closed or self.conn.broken:
-            return 0, None
+            return None, None  # nothing to replay on, and a replay might only break the connection again
         replayed = 0
         try:
             with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
@@ -326,19 +326,21 @@ class Executor:
         cur.execute(statement.text, prepare=False)
         self.emit(ev.StatementExecuted(step.script, index, total, (time.perf_counter() - begun) * 1000))
 
-    def _failed(self, step: PreparedStep, index: int, exc: psycopg.Error, note: str, *,
+    def _failed(self, step: PreparedStep, index: int | None, exc: psycopg.Error, note: str, *,
                 offset: int | None = -1) -> MigrationFailedError:
         """Translate a server error into a `MigrationFailedError` at file:line:column, and log the event.
 
         `offset` is the error's position inside the statement; -1 means "take it from the error" (the
         statement was sent alone), None means "unknown" (the start of the statement is reported).
         """
-        statement = step.statements[index] if step.statements else Statement("", 0, 1, 1, 0)
+        statement = step.statements[index or 0] if step.statements else Statement("", 0, 1, 1, 0)
         if self.conn.closed or self.conn.broken:
-            raise DatabaseConnectionError(f"the connection was lost while running {step.script} (at or before "
-                                          f"statement {index + 1}); the server rolls back an open transaction. "
-                                          "Reconnect and run `status` to see what is recorded.",
-                                          title="connection lost") from exc
+            where = (f"at or before statement {index + 1}" if index is not None else
+                     f"its {len(step.statements)} statements were sent together, so which one was running is not "
+                     "known")
+            raise DatabaseConnectionError(f"the connection was lost while running {step.script} ({where}); the "
+                                          "server rolls back an open transaction. Reconnect and run `status` to see "
+                                          "what is recorded.", title="connection lost") from exc
         diag = exc.diag
         if offset == -1:
             offset = int(diag.statement_position) - 1 if diag.statement_position else None
@@ -348,7 +350,7 @@ class Executor:
             path=step.script, line=line, column=column, sqlstate=exc.sqlstate,
             message=(diag.message_primary or str(exc).strip() or type(exc).__name__) + context,
             detail=diag.message_detail, hint=diag.message_hint, statement_index=index,
-            statement_excerpt=ev.excerpt(statement.text, 160),
+            statement_excerpt=ev.excerpt(statement.text, 160), statement_count=len(step.statements),
         )
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             blockers = describe_blockers(self.conn, step.text.text)
@@ -356,7 +358,7 @@ class Executor:
         error = MigrationFailedError(step.version, step.row.script, detail, note=note)
         self.conn.execute(self.store.event("failed", version=step.version, script=step.row.script, detail={
             "line": line, "column": column, "sqlstate": exc.sqlstate, "message": detail.message,
-            "statement": index + 1, "action": step.spec.action}))
+            "statement": None if index is None else index + 1, "action": step.spec.action}))
         self.emit(ev.MigrationFailed(step.script, step.version, error))
         return error
 

@@ -128,3 +128,40 @@ def test_a_quoted_placeholder_cannot_inject_sql(project: Project, settings_of: A
     migrations.migrate(settings_of(project))
     assert project.table_exists("keep")
     assert project.query("SELECT n FROM names") == [("x'); DROP TABLE keep; --",)]
+
+
+NO_TX = "-- dbworkbench:no-transaction\n"
+
+
+@pytest.mark.parametrize("per_statement", [False, True])
+@pytest.mark.parametrize("marker", ["", NO_TX])
+def test_an_error_after_set_role_names_the_statement_that_failed(project: Project, settings_of: Any, marker: str,
+                                                                 per_statement: bool) -> None:
+    project.write("V1__role.sql", f"{marker}CREATE TABLE a (x int);\nSET ROLE postgres;\nSELECT 1;\n"
+                                  "INSERT INTO nope VALUES (1);\n")
+    with pytest.raises(MigrationFailedError) as raised:
+        migrations.migrate(settings_of(project), per_statement=per_statement)
+    assert raised.value.failure.statement_index == 3
+    assert raised.value.failure.line == 4 + bool(marker)
+    assert "statement 4: INSERT INTO nope" in str(raised.value)
+
+
+KILL_MYSELF = "CREATE TABLE a (x int);\nSELECT 1;\nSELECT pg_terminate_backend(pg_backend_pid());\nSELECT 2;\n"
+
+
+@pytest.mark.parametrize(("marker", "per_statement", "says"), [
+    ("", False, "its 4 statements were sent together, so which one was running is not known"),
+    ("", True, "at or before statement 3"),
+    (NO_TX, False, "at or before statement 3"),
+])
+def test_a_lost_connection_is_titled_so_and_never_names_a_statement_it_cannot_know(
+        project: Project, settings_of: Any, capsys: pytest.CaptureFixture[str], marker: str, per_statement: bool,
+        says: str) -> None:
+    project.write("V1__kill.sql", marker + KILL_MYSELF)
+    args = ["migrate", "-v"] if per_statement else ["migrate"]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code not in (0, 70) and "error: connection lost: " in err and "Traceback" not in err, err
+    assert says in err, err
+    assert "statement 1)" not in err
+    assert not project.table_exists("a") or marker, "a transactional file's work is rolled back"

@@ -118,9 +118,11 @@ def definition(conn: psycopg.Connection[Any], node: CatalogNode) -> str:
     one = _one(conn)
     if node.kind in ("view", "matview"):
         keyword = "MATERIALIZED VIEW" if node.kind == "matview" else "VIEW"
-        return f"CREATE {keyword} {_qualified(node)} AS\n" + one("SELECT pg_get_viewdef(%s::oid, true)", node.oid)
+        return (f"CREATE {keyword} {_qualified(node)} AS\n" + one("SELECT pg_get_viewdef(%s::oid, true)", node.oid)
+                + _comment(conn, keyword, _qualified(node), node.oid, "pg_class"))
     if node.kind == "function":
-        return one("SELECT pg_get_functiondef(%s::oid)", node.oid)
+        return (one("SELECT pg_get_functiondef(%s::oid)", node.oid).rstrip() + ";"
+                + _comment(conn, "FUNCTION", one("SELECT %s::oid::regprocedure::text", node.oid), node.oid, "pg_proc"))
     if node.kind == "table":
         return _table_ddl(conn, node)
     if node.kind == "sequence":
@@ -134,7 +136,8 @@ def definition(conn: psycopg.Connection[Any], node: CatalogNode) -> str:
                    "WHERE enumtypid = t.oid)) WHEN 'd' THEN format('CREATE DOMAIN %%s AS %%s%%s;', %s::text, "
                    "format_type(t.typbasetype, t.typtypmod), COALESCE((SELECT ' ' || string_agg(pg_get_constraintdef(oid), ' ') "
                    "FROM pg_constraint WHERE contypid = t.oid), '')) ELSE format('-- %%s type %%s', t.typtype, %s::text) END "
-                   "FROM pg_type t WHERE t.oid = %s::oid", _qualified(node), _qualified(node), _qualified(node), node.oid)
+                   "FROM pg_type t WHERE t.oid = %s::oid", _qualified(node), _qualified(node), _qualified(node), node.oid
+                   ) + _comment(conn, "TYPE", _qualified(node), node.oid, "pg_type")
     if node.kind == "index":
         return one("SELECT pg_get_indexdef(c.oid) || ';' FROM pg_class c WHERE c.relname = %s AND c.relnamespace = "
                    "(SELECT oid FROM pg_namespace WHERE nspname = %s)", node.name, node.schema)
@@ -156,6 +159,12 @@ def _one(conn: psycopg.Connection[Any]) -> Callable[..., str]:
         row = conn.execute(query, list(params)).fetchone()
         return str(row[0]) if row and row[0] is not None else "-- not found (dropped meanwhile?)"
     return fetch
+
+
+def _comment(conn: psycopg.Connection[Any], keyword: str, name: str, oid: int | None, catalog: str) -> str:
+    """`COMMENT ON keyword name IS '…';` on a line of its own, or nothing when the object has no comment."""
+    row = conn.execute("SELECT quote_literal(obj_description(%s::oid, %s))", [oid, catalog]).fetchone()
+    return f"\nCOMMENT ON {keyword} {name} IS {row[0]};" if row and row[0] is not None else ""
 
 
 def _qualified(node: CatalogNode) -> str:
@@ -183,9 +192,14 @@ def _table_ddl(conn: psycopg.Connection[Any], node: CatalogNode) -> str:
         [node.oid, node.oid]).fetchall()
     triggers = conn.execute("SELECT pg_get_triggerdef(oid, true) || ';' FROM pg_trigger WHERE tgrelid = %s "
                             "AND NOT tgisinternal ORDER BY tgname", [node.oid]).fetchall()
+    comments = conn.execute(
+        "SELECT format('COMMENT ON COLUMN %%s.%%I IS %%L;', %s::text, a.attname, d.description) FROM pg_description d "
+        "JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid WHERE d.classoid = 'pg_class'::regclass "
+        "AND d.objoid = %s AND d.objsubid > 0 ORDER BY a.attnum", [_qualified(node), node.oid]).fetchall()
     body = ",\n".join("    " + r[0] for r in [*columns, *constraints])
-    return "\n".join([f"CREATE TABLE {_qualified(node)} (\n{body}\n);", *(r[0] for r in indexes),
-                      *(r[0] for r in triggers)])
+    table = f"CREATE TABLE {_qualified(node)} (\n{body}\n);" + _comment(conn, "TABLE", _qualified(node), node.oid,
+                                                                        "pg_class")
+    return "\n".join([table, *(r[0] for r in [*comments, *indexes, *triggers])])
 
 
 def definition_by_name(conn: psycopg.Connection[Any], name: str) -> str:

@@ -156,3 +156,30 @@ def test_analyze_of_a_pending_file_that_fails_says_so(project: Project, capsys: 
     err = capsys.readouterr().err
     assert code == 2 and "V2__b.sql fails when rehearsed" in err and "internal error" not in err, err
     assert not project.table_exists("a"), "the target is only read"
+
+
+SETPRIV = "/usr/bin/setpriv"
+
+
+@pytest.mark.skipif(not os.path.exists(SETPRIV), reason="needs util-linux setpriv to run without root's override")
+@pytest.mark.parametrize("unreadable", ["sql/later", "sql/V2__b.sql"])
+def test_an_unreadable_folder_or_file_is_named_not_a_bug(project: Project, unreadable: str) -> None:
+    """Run as a process that cannot override file modes (root without CAP_DAC_OVERRIDE, or any user). `lint` reads
+    every file and needs no server (whose socket such a process may not reach)."""
+    import subprocess
+    import sys
+
+    project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    project.write("later/V3__c.sql", "CREATE TABLE c (x int);\n")
+    project.write("V2__b.sql", "CREATE TABLE b (x int);\n")
+    target = project.root / unreadable
+    target.chmod(0)
+    try:
+        result = subprocess.run([SETPRIV, "--bounding-set", "-dac_override,-dac_read_search", sys.executable, "-m",
+                                 "dbworkbench", "lint"], cwd=project.root, capture_output=True, text=True,
+                                timeout=120)
+    finally:
+        target.chmod(0o700)
+    assert result.returncode not in (0, 70), result
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr, result.stderr
+    assert unreadable.removeprefix("sql/") in result.stderr and "cannot be read" in result.stderr, result.stderr

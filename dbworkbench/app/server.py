@@ -32,6 +32,8 @@ class ServerReport:
     """A URL psql accepts (socket, no password) while running."""
     stopped: bool = False
     """`stop` found it running and stopped it."""
+    loosened: tuple[Path, ...] = ()
+    """Folders made traversable (o+x) for the server's OS user because dbworkbench ran as root."""
 
 
 def server(settings: Settings, action: ServerAction = ServerAction.STATUS) -> ServerReport:
@@ -50,4 +52,4 @@ def server(settings: Settings, action: ServerAction = ServerAction.STATUS) -> Se
     url = (f"postgresql://postgres@/{settings.environment.embedded_database}?host={status.socket_dir}"
            if status.running else None)
     return ServerReport(action, status.running, status.pid, status.data_dir, status.socket_dir, status.version,
-                        url, stopped)
+                        url, stopped, status.loosened)

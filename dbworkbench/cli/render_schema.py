@@ -97,14 +97,17 @@ def server_text(report: ServerReport) -> str:
     """One line of state, and the psql command while running."""
     if report.action is ServerAction.STOP:
         return "stopped." if report.stopped else "not running."
+    loosened = (f"\nrunning as root, dbworkbench made these folders traversable (o+x) for the server's OS user: "
+                f"{', '.join(map(str, report.loosened))}" if report.loosened else "")
     if report.running:
         return f"running · PostgreSQL {report.postgres_major} · pid {report.pid} · data {report.data_dir}\n" \
-               f"psql '{report.url}'"
-    return f"not running · data {report.data_dir}" + ("" if report.postgres_major else " (not created yet)")
+               f"psql '{report.url}'" + loosened
+    return f"not running · data {report.data_dir}" + ("" if report.postgres_major else " (not created yet)") + loosened
 
 
 def server_json(report: ServerReport) -> str:
     """The server's state as JSON."""
     return json.dumps({"running": report.running, "pid": report.pid, "data_dir": str(report.data_dir),
                        "socket_dir": str(report.socket_dir) if report.socket_dir else None,
-                       "postgres_major": report.postgres_major, "url": report.url}, indent=2)
+                       "postgres_major": report.postgres_major, "url": report.url,
+                       "loosened_folders": [str(folder) for folder in report.loosened]}, indent=2)

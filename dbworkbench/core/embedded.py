@@ -56,6 +56,8 @@ class ServerStatus:
     version: str | None = None
     port: int = SOCKET_PORT
     """The port in the socket's name (and, for a server started with `tcp_port`, the TCP port)."""
+    loosened: tuple[Path, ...] = ()
+    """Folders dbworkbench made traversable (o+x) for the server's OS user when it ran as root."""
 
     def conninfo(self, database: str) -> str:
         """libpq connection string for `database` on this server (its socket, as the superuser)."""
@@ -90,15 +92,23 @@ class EmbeddedServer:
         version_file = self.data_dir / "PG_VERSION"
         version = version_file.read_text().strip() if version_file.exists() else None
         try:
+            loosened = tuple(Path(line) for line in self._loosened_record.read_text().splitlines() if line)
+        except OSError:
+            loosened = ()
+        try:
             lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
         except OSError:
-            return ServerStatus(False, self.data_dir, version=version)
+            return ServerStatus(False, self.data_dir, version=version, loosened=loosened)
         if len(lines) < 8 or not lines[0].strip().isdigit():
-            return ServerStatus(False, self.data_dir, version=version)
+            return ServerStatus(False, self.data_dir, version=version, loosened=loosened)
         pid = int(lines[0])
         running = _alive(pid) and lines[7].strip() == "ready"
         port = int(lines[3]) if lines[3].strip().isdigit() else SOCKET_PORT
-        return ServerStatus(running, self.data_dir, pid, Path(lines[4].strip()), version, port)
+        return ServerStatus(running, self.data_dir, pid, Path(lines[4].strip()), version, port, loosened)
+
+    @property
+    def _loosened_record(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.loosened-folders"
 
     def ensure_running(self) -> ServerStatus:
         """Start the server unless it already runs; initialise the data folder the first time.
@@ -158,7 +168,9 @@ class EmbeddedServer:
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         if user is not None:
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
-            _allow_traverse(self.data_dir.parent)
+            loosened = _allow_traverse(self.data_dir.parent)
+            if loosened:
+                self._loosened_record.write_text("".join(f"{folder}\n" for folder in loosened))
         args = ["-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]
         try:
             self._run(user, "initdb", *args, "--locale=C.UTF-8")
@@ -200,12 +212,16 @@ class EmbeddedServer:
             return []
 
 
-def _allow_traverse(folder: Path) -> None:
-    """Let the server's OS user reach its data folder through root-owned parents (o+x)."""
+def _allow_traverse(folder: Path) -> list[Path]:
+    """Let the server's OS user reach its data folder through root-owned parents (o+x on those that lack it);
+    the folders changed, for `server status` to name."""
+    changed = []
     for parent in (folder, *folder.parents):
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o001)
+            changed.append(parent)
+    return changed
 
 
 def _server_user() -> pwd.struct_passwd | None:

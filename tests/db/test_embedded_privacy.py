@@ -3,6 +3,7 @@ its owner only and never holds a failed statement's text (a password in CREATE R
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,26 @@ def test_a_project_on_a_real_server_is_left_with_no_embedded_process(pg15_owner:
         assert "s3cret" not in capsys.readouterr().out
     finally:
         next(databases, None)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another OS user")
+def test_as_root_the_folders_made_traversable_are_named_by_server_status(tmp_path: Path, monkeypatch: Any,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from dbworkbench.cli import main
+
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    project = closed / "project"
+    project.mkdir()
+    (project / "dbworkbench.toml").write_text("")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("DBWORKBENCH_URL", raising=False)
+    try:
+        assert main(["server", "start"]) == 0
+        capsys.readouterr()
+        assert main(["server", "status"]) == 0
+        out = capsys.readouterr().out
+    finally:
+        main(["server", "stop"])
+    assert stat.S_IMODE(closed.stat().st_mode) == 0o701, "only o+x was added"
+    assert "made these folders traversable (o+x)" in out and str(closed) in out, out

@@ -69,6 +69,12 @@ class PlanError(DbWorkbenchError):
     title = "cannot plan"
 
 
+class StaleStateError(DbWorkbenchError):
+    """The target's history changed after the write was planned on screen: nothing ran."""
+
+    title = "history changed"
+
+
 class ChecksumMismatchError(DbWorkbenchError):
     """An applied file changed on disk since it ran."""
 

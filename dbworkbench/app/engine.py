@@ -10,18 +10,21 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from dbworkbench.app import inspection, migrations, safety, schema_as_code
+from dbworkbench.app import inspection, maintenance, migrations, safety, schema_as_code
 from dbworkbench.app.analysis import StatementReport, analyze
 from dbworkbench.app.gate import Confirm, ConfirmRequest
-from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport
+from dbworkbench.app.preflight import PreflightReport, preflight
+from dbworkbench.app.reports import ApplyReport, Expected, ShowReport, StatusReport, ValidationReport, WriteReport
+from dbworkbench.app.stepping import Stepping, step_into
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Overrides, Settings, load_settings
 from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
-from dbworkbench.core.catalog_browser import CatalogNode, children, definition
+from dbworkbench.core.catalog_browser import CatalogNode, children, definition, first_rows
 from dbworkbench.core.db import connect, resolve_target
 from dbworkbench.core.history import hidden_relations
 from dbworkbench.core.planner import Entry
+from dbworkbench.core.steps import outside_transaction
 from dbworkbench.errors import PlanError
 from dbworkbench.lint.findings import Finding
 from dbworkbench.schema.desired import tagged
@@ -43,15 +46,22 @@ class EngineApi(Protocol):
     def show(self, key: str) -> ShowReport: ...
     def dry_run(self, verb: Verb, *, target: str | None = None) -> ApplyReport: ...
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport: ...
+              cancel: CancelToken | None = None, confirmed_as: str | None = None,
+              expected: Expected | None = None) -> ApplyReport: ...
     def validate(self) -> ValidationReport: ...
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]: ...
+    def transaction_modes(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, str]: ...
+    def preflight(self, key: str) -> PreflightReport: ...
+    def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping: ...
+    def accept_change(self, key: str, *, dry_run: bool = False, confirmed_as: str | None = None,
+                      expected_history: str | None = None) -> WriteReport: ...
     def approve(self, key: str, reason: str) -> str: ...
     def schema_change(self, key: str) -> list[str]: ...
     def drift(self) -> list[str]: ...
     def analyze(self) -> list[StatementReport]: ...
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
     def catalog_definition(self, node: CatalogNode) -> str: ...
+    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]: ...
     def for_environment(self, name: str) -> EngineApi: ...
 
 
@@ -101,29 +111,35 @@ class Engine:
         return self._write(verb, target, dry_run=True)
 
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
+              cancel: CancelToken | None = None, confirmed_as: str | None = None,
+              expected: Expected | None = None) -> ApplyReport:
         """Run a write statement by statement (progress events, cancellable).
 
         The workbench asks for the protected name itself and passes what was typed as `confirmed_as`; the gate
-        compares it with the database's protected name and checks approvals, exactly as for the CLI.
+        compares it with the database's protected name and checks approvals, exactly as for the CLI. `expected`
+        is the state the screen showed: the write refuses (StaleStateError, nothing run) if it is not the
+        target's any more.
         """
-        return self._write(verb, target, on_event=on_event, cancel=cancel, confirmed_as=confirmed_as)
+        return self._write(verb, target, on_event=on_event, cancel=cancel, confirmed_as=confirmed_as,
+                           expected=expected)
 
     def _write(self, verb: Verb, target: str | None, *, dry_run: bool = False, on_event: ev.EventSink | None = None,
-               cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
-        settings, per_statement, _confirmed = self.settings, not dry_run, _typed(confirmed_as)
+               cancel: CancelToken | None = None, confirmed_as: str | None = None,
+               expected: Expected | None = None) -> ApplyReport:
+        settings, confirm, per_statement = self.settings, _typed(confirmed_as), not dry_run
         if verb is Verb.UP:
-            return migrations.up(settings, dry_run=dry_run, confirm=_confirmed, on_event=on_event, cancel=cancel,
-                                 per_statement=per_statement)
+            return migrations.up(settings, dry_run=dry_run, confirm=confirm, on_event=on_event, cancel=cancel,
+                                 per_statement=per_statement, expected=expected)
         if verb is Verb.MIGRATE:
-            return migrations.migrate(settings, target=target, dry_run=dry_run, confirm=_confirmed,
-                                      on_event=on_event, cancel=cancel, per_statement=per_statement)
+            return migrations.migrate(settings, target=target, dry_run=dry_run, confirm=confirm, on_event=on_event,
+                                      cancel=cancel, per_statement=per_statement, expected=expected)
         if verb is Verb.DOWN:
             return migrations.down(settings, target=target, steps=None if target else 1, dry_run=dry_run,
-                                   confirm=_confirmed, on_event=on_event, cancel=cancel, per_statement=per_statement)
+                                   confirm=confirm, on_event=on_event, cancel=cancel, per_statement=per_statement,
+                                   expected=expected)
         if verb is Verb.REDO:
-            return migrations.redo(settings, dry_run=dry_run, confirm=_confirmed, on_event=on_event, cancel=cancel,
-                                   per_statement=per_statement)
+            return migrations.redo(settings, dry_run=dry_run, confirm=confirm, on_event=on_event, cancel=cancel,
+                                   per_statement=per_statement, expected=expected)
         raise PlanError(f"{verb} does not run migrations; the workbench runs "
                         f"{', '.join(sorted(v.value for v in Verb if v.runs_migrations))}.")
 
@@ -135,6 +151,25 @@ class Engine:
     def lint(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:
         """Findings per entry with a file; approved ones as info, naming who approved them."""
         return safety.findings_by_migration(self.settings, entries, server_major)
+
+    def preflight(self, key: str) -> PreflightReport:
+        """What a pending file meets on the target now (read-only)."""
+        return preflight(self.settings, key)
+
+    def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping:
+        """Open a stepping session on the next pending file (`app.stepping`); the caller must close it."""
+        return step_into(self.settings, key, expected_history=expected_history)
+
+    def accept_change(self, key: str, *, dry_run: bool = False, confirmed_as: str | None = None,
+                      expected_history: str | None = None) -> WriteReport:
+        """Repair one migration: accept its changed file (the old text kept in the event log), or clear its
+        unfinished run; the same gate as `repair` (typed name on a protected database)."""
+        return maintenance.repair(self.settings, dry_run=dry_run, confirm=_typed(confirmed_as), only=key,
+                                  expected_history=expected_history)
+
+    def transaction_modes(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, str]:
+        """For each entry whose file runs outside a transaction, why (marker or detected statement)."""
+        return transaction_modes(entries, server_major)
 
     def approve(self, key: str, reason: str) -> str:
         """Approve every unsafe finding of a migration's current content; returns the approval's path."""
@@ -165,6 +200,11 @@ class Engine:
         with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
             return definition(conn, node)
 
+    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]:
+        """The first rows of a table or view, read-only and bounded (`catalog_browser.first_rows`)."""
+        with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
+            return first_rows(conn, node)
+
     def for_environment(self, name: str) -> Engine:
         """The same project on another environment."""
         config = str(self.settings.config_path) if self.settings.config_path else None
@@ -175,3 +215,9 @@ class Engine:
 def ui(settings: Settings) -> Engine:
     """The `ui` verb's part below the front end: the engine the workbench is opened on."""
     return Engine(settings)
+
+
+def transaction_modes(entries: tuple[Entry, ...], server_major: int) -> dict[str, str]:
+    """Entries whose file runs outside a transaction, with why (parses each file; reads no database)."""
+    found = {e.key: outside_transaction(e.file, server_major) for e in entries if e.file is not None}
+    return {key: reason for key, reason in found.items() if reason}

@@ -21,10 +21,11 @@ from dbworkbench.core.authoring import new_migration, not_null_column, write_rec
 from dbworkbench.core.discovery import MigrationKind
 from dbworkbench.core.history import NewRow
 from dbworkbench.core.planner import State
+from dbworkbench.core.project_state import history_mark
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError
+from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError, StaleStateError
 
 RECIPES = ("not-null",)
 """Multi-step recipes `new --recipe` writes."""
@@ -49,19 +50,35 @@ def _execute(session: Session, statements: list[sql.Composed], *, dry_run: bool,
     return WriteReport(tuple(changes), text, dry_run)
 
 
-def repair(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None) -> WriteReport:
+def repair(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None, only: str | None = None,
+           expected_history: str | None = None) -> WriteReport:
     """Remove unfinished (failed) entries and realign changed checksums to the files, after review.
 
-    The replaced text and checksum are kept in the `repaired` event, so nothing is lost.
+    The replaced text and checksum are kept in the `repaired` event, so nothing is lost. `only` limits it to one
+    migration (the workbench's "accept this change"); `expected_history` is the history mark the request was made
+    on (`core.project_state.history_mark`): a different history refuses, having changed nothing.
 
     Raises:
         DiscoveryError, DatabaseConnectionError, LockError, ProtectedEnvironmentError.
+        PlanError: `only` names no migration with anything to repair. StaleStateError: history changed.
     """
     with open_session(settings, write=not dry_run, purpose=Verb.REPAIR.value) as session:
         store = session.store
         statements: list[sql.Composed] = []
         changes: list[str] = []
-        for entry in read_state(settings, session).entries:
+        state = read_state(settings, session)
+        if expected_history is not None and history_mark(state.rows) != expected_history:
+            raise StaleStateError("the history changed after this repair was asked for, so it might not accept "
+                                  "what was shown. Nothing was changed; look at the refreshed state and ask again.")
+        entries = state.entries
+        if only is not None:
+            chosen = state.find(only)
+            if chosen is None or chosen.state not in (State.FAILED, State.UNDO_FAILED, State.CHECKSUM_MISMATCH,
+                                                      State.OUTDATED):
+                raise PlanError(f"{only!r} has nothing to repair: only a changed file or an unfinished run can be "
+                                "accepted or cleared.")
+            entries = (chosen,)
+        for entry in entries:
             row = entry.row
             if row is None:
                 continue

@@ -8,6 +8,7 @@ each in its own transaction with its history row.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 
 from dbworkbench.app.gate import (
@@ -19,8 +20,8 @@ from dbworkbench.app.gate import (
     require_confirmation,
     target_name,
 )
-from dbworkbench.app.reports import ApplyReport, PlannedStep, StepResult
-from dbworkbench.app.state import prepare_steps, read_state, render_dry_run
+from dbworkbench.app.reports import ApplyReport, Expected, PlannedStep, StepResult
+from dbworkbench.app.state import prepare_steps, read_state, render_dry_run, render_review
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
@@ -28,11 +29,12 @@ from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.executor import Executor
 from dbworkbench.core.locking import lock_key
 from dbworkbench.core.planner import State, StepAction, StepSpec, plan_backward, plan_forward
-from dbworkbench.core.project_state import ProjectState
+from dbworkbench.core.project_state import ProjectState, history_mark
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import ChecksumMismatchError, PlanError
+from dbworkbench.core.watch import BlockWatch
+from dbworkbench.errors import ChecksumMismatchError, PlanError, StaleStateError
 
 Planner = Callable[[ProjectState], list[StepSpec]]
 """Decides which files a verb runs, from the target's state."""
@@ -43,25 +45,53 @@ def _planned(prepared: list[PreparedStep]) -> tuple[PlannedStep, ...]:
                  for p in prepared)
 
 
+def _check_expected(expected: Expected | None, state: ProjectState, planned: tuple[PlannedStep, ...],
+                    verb: Verb) -> None:
+    """Refuse a write planned on a state that is no longer the target's (nothing has run yet)."""
+    if expected is None:
+        return
+    mark = history_mark(state.rows)
+    if mark != expected.history_mark:
+        latest = state.rows[-1] if state.rows else None
+        what = (f"its latest row is now {latest.script} ({'done' if latest.success else 'failed'} by "
+                f"{latest.installed_by} at {latest.installed_on:%Y-%m-%d %H:%M:%S})" if latest else "it is now empty")
+        raise StaleStateError(f"the history changed after this {verb} was planned ({what}), so it would not do what "
+                              "was shown. Nothing was run; look at the refreshed state and ask again.")
+    if expected.planned is not None and [(p.script, p.action) for p in expected.planned] != \
+            [(p.script, p.action) for p in planned]:
+        raise StaleStateError(f"the files changed after this {verb} was planned: it would now run "
+                              f"{', '.join(p.script for p in planned) or 'nothing'}, not what was shown. Nothing was "
+                              "run; look at the refreshed state and ask again.")
+
+
 def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, confirm: Confirm | None,
-           on_event: ev.EventSink | None, cancel: CancelToken | None, per_statement: bool) -> ApplyReport:
+           on_event: ev.EventSink | None, cancel: CancelToken | None, per_statement: bool,
+           expected: Expected | None = None) -> ApplyReport:
     with open_session(settings, write=not dry_run, purpose=verb.value, on_event=on_event) as session:
-        specs = planner(read_state(settings, session))
+        state = read_state(settings, session)
+        mark = history_mark(state.rows)
+        specs = planner(state)
         prepared = prepare_steps(session, specs)
         rendered = render_dry_run(session, prepared)
         planned = _planned(prepared)
-        if dry_run:
-            return ApplyReport((), rendered, planned)
-        if not prepared:
-            return ApplyReport((), None, planned)
         protection = protection_of(settings, session)
-        require_approvals(settings, protection, [s.entry.file for s in specs if s.entry.file is not None
-                                                 and not s.action.is_undo], session.server_major)
+        applied_files = [s.entry.file for s in specs if s.entry.file is not None and not s.action.is_undo]
+        if dry_run:
+            try:
+                require_approvals(settings, protection, applied_files, session.server_major)
+                refusal = None
+            except PlanError as exc:
+                refusal = exc.message
+            return ApplyReport((), rendered, planned, mark, render_review(session, prepared), refusal)
+        _check_expected(expected, state, planned, verb)
+        if not prepared:
+            return ApplyReport((), None, planned, mark)
+        require_approvals(settings, protection, applied_files, session.server_major)
         require_confirmation(protection, confirm, ConfirmRequest(protection.name or target_name(settings, session),
                                                                  verb.value, tuple(p.script for p in prepared),
                                                                  rendered))
         return ApplyReport(_run(session, prepared, on_event=on_event, cancel=cancel, per_statement=per_statement),
-                           None, planned)
+                           None, planned, mark)
 
 
 def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSink | None,
@@ -69,7 +99,8 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
     session.ensure_history()
     mark_protected(session.settings, session)
     env = session.settings.environment
-    executor = Executor(session.conn, session.store, on_event=on_event,
+    watch = BlockWatch(session.target, session.conn.info.backend_pid, on_event) if on_event is not None else None
+    executor = Executor(session.conn, session.store, on_event=watch.relay if watch is not None else None,
                         should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
                         lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff,
                         before_each=session.reset_for_file, lock_key=lock_key(session.store.qualified_name))
@@ -77,9 +108,10 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
     if cancel is not None:
         cancel.attach(session.conn)
     try:
-        for step in prepared:
-            elapsed = executor.run(step)
-            results.append(StepResult(step.script, step.version, step.spec.action, elapsed))
+        with watch if watch is not None else nullcontext():
+            for step in prepared:
+                elapsed = executor.run(step)
+                results.append(StepResult(step.script, step.version, step.spec.action, elapsed))
     finally:
         if cancel is not None:
             cancel.attach(None)
@@ -88,7 +120,8 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
 
 def migrate(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
             confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-            cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
+            cancel: CancelToken | None = None, per_statement: bool = False,
+            expected: Expected | None = None) -> ApplyReport:
     """Apply pending migrations (all, up to `target`, or the first `steps`).
 
     A transactional file goes to the server as one message with its history row (one round trip), unless
@@ -97,6 +130,7 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
     Raises:
         DiscoveryError, PlanError, ChecksumMismatchError: before anything runs (PlanError also for an
             unapproved unsafe change on a protected environment).
+        StaleStateError: `expected` (the state a screen planned on) is no longer the target's; nothing ran.
         MigrationFailedError: a statement failed; earlier files stay applied.
         LockError, DatabaseConnectionError, ProtectedEnvironmentError, MigrationInterruptedError.
     """
@@ -106,23 +140,24 @@ def migrate(settings: Settings, *, target: str | None = None, steps: int | None 
         return plan_forward(list(state.entries), target=version, steps=steps, out_of_order=settings.out_of_order)
 
     return _write(settings, Verb.MIGRATE, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
-                  cancel=cancel, per_statement=per_statement)
+                  cancel=cancel, per_statement=per_statement, expected=expected)
 
 
 def up(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
        on_event: ev.EventSink | None = None, cancel: CancelToken | None = None,
-       per_statement: bool = False) -> ApplyReport:
+       per_statement: bool = False, expected: Expected | None = None) -> ApplyReport:
     """Apply exactly one pending migration (the next `migrate` would run first). Raises as `migrate`."""
     def planner(state: ProjectState) -> list[StepSpec]:
         return plan_forward(list(state.entries), steps=1, out_of_order=settings.out_of_order)
 
     return _write(settings, Verb.UP, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
-                  cancel=cancel, per_statement=per_statement)
+                  cancel=cancel, per_statement=per_statement, expected=expected)
 
 
 def down(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,
          confirm: Confirm | None = None, on_event: ev.EventSink | None = None,
-         cancel: CancelToken | None = None, per_statement: bool = False) -> ApplyReport:
+         cancel: CancelToken | None = None, per_statement: bool = False,
+         expected: Expected | None = None) -> ApplyReport:
     """Undo applied migrations, highest version first (one by default; every version above `target`).
 
     Raises:
@@ -134,7 +169,7 @@ def down(settings: Settings, *, target: str | None = None, steps: int | None = N
         return plan_backward(list(state.entries), target=version, steps=steps)
 
     return _write(settings, Verb.DOWN, planner, dry_run=dry_run, confirm=confirm, on_event=on_event,
-                  cancel=cancel, per_statement=per_statement)
+                  cancel=cancel, per_statement=per_statement, expected=expected)
 
 
 def _redo_plan(state: ProjectState) -> list[StepSpec]:
@@ -153,11 +188,11 @@ def _redo_plan(state: ProjectState) -> list[StepSpec]:
 
 def redo(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None = None,
          on_event: ev.EventSink | None = None, cancel: CancelToken | None = None,
-         per_statement: bool = False) -> ApplyReport:
+         per_statement: bool = False, expected: Expected | None = None) -> ApplyReport:
     """Undo the highest applied migration and apply its file again, under one lock.
 
     Raises:
         ChecksumMismatchError: the file changed since it ran. PlanError: nothing applied, no undo, no file.
     """
     return _write(settings, Verb.REDO, _redo_plan, dry_run=dry_run, confirm=confirm, on_event=on_event,
-                  cancel=cancel, per_statement=per_statement)
+                  cancel=cancel, per_statement=per_statement, expected=expected)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dbworkbench.core.history import HistoryEvent, HistoryRow
 from dbworkbench.core.planner import Entry, StepAction
-from dbworkbench.core.project_state import current_version, pending_entries, problem_entries
+from dbworkbench.core.project_state import current_version, history_mark, pending_entries, problem_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,11 @@ class StatusReport:
     """Every history row in rank order (no SQL text)."""
     protected_as: str | None = None
     """The name writes must be confirmed with, when the database is protected (see `app.gate.Protection`)."""
+
+    @property
+    def history_mark(self) -> str:
+        """The fingerprint of `rows` a write planned on this state passes back (`Expected`)."""
+        return history_mark(self.rows)
 
     @property
     def server_major(self) -> int:
@@ -81,6 +86,17 @@ class PlannedStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Expected:
+    """The state a write was planned on (a screen's): the write refuses, having run nothing, when the target's
+    history or the plan is no longer that."""
+
+    history_mark: str
+    """`core.project_state.history_mark` of the rows shown."""
+    planned: tuple[PlannedStep, ...] | None = None
+    """The files shown in a confirmation, in order; None: not shown (only the history must be unchanged)."""
+
+
+@dataclass(frozen=True, slots=True)
 class StepResult:
     """One file that ran."""
 
@@ -99,6 +115,12 @@ class ApplyReport:
     """The exact SQL of a dry run (history writes included); None when it ran."""
     planned: tuple[PlannedStep, ...] = ()
     """Every file it planned, in order: what a confirmation shows, without parsing SQL."""
+    history_mark: str = ""
+    """The history it was planned on (`core.project_state.history_mark`): pass it back in `Expected`."""
+    review_sql: str | None = None
+    """A dry run's SQL for a person: each file's statements, bookkeeping folded into comments."""
+    refusal: str | None = None
+    """A dry run on a protected database: why the gate would refuse it (unapproved unsafe changes), or None."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,3 +42,20 @@ def render_dry_run(session: Session, prepared: list[PreparedStep]) -> str:
     """The exact SQL the steps would send, history DDL and writes included."""
     return "\n\n".join(filter(None, [session.history_ddl(),
                                      *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))
+
+
+def render_review(session: Session, prepared: list[PreparedStep]) -> str:
+    """What a person reviews before confirming: each file's own statements, in order, with the bookkeeping (the
+    history tables' DDL, history rows and events, progress rows) folded into one comment line per file."""
+    parts = []
+    if session.history_ddl():
+        parts.append("-- first: create the history tables (dbworkbench bookkeeping)")
+    for step in prepared:
+        mode = "in one transaction" if step.transactional else "in autocommit, statement by statement"
+        done = "undo of" if step.spec.action.is_undo else "apply"
+        start = f", resuming at statement {step.start_at + 1}" if step.start_at else ""
+        body = [s.text if s.text.rstrip().endswith(";") else s.text + ";" for s in step.statements[step.start_at:]]
+        record = "undone" if step.spec.action.is_undo else "applied"
+        parts.append("\n".join([f"-- {done} {step.script}: {len(step.statements)} statement(s) {mode}{start}", *body,
+                                f"-- + bookkeeping: history row and event recording it {record}"]))
+    return "\n\n".join(parts)

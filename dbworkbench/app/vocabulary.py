@@ -29,6 +29,7 @@ class Verb(StrEnum):
     SCHEMA = "schema"
     ANALYZE = "analyze"
     APPROVE = "approve"
+    PREFLIGHT = "preflight"
     UI = "ui"
 
     @property

@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(Verb.ANALYZE, "rehearse pending migrations on a scratch copy and report their locks, scans and rewrites "
             "in terms of the target's real tables", json=True)
     p.add_argument("--pending", action="store_true", help="analyze what is pending (the default, and only, mode)")
+    p = add(Verb.PREFLIGHT, "what the next pending file (or VERSION) meets on the target now: table sizes, the "
+            "locks it asks for, sessions holding those tables, long transactions, replication lag; exit 4 when "
+            "blocked", json=True)
+    p.add_argument("version", nargs="?", help="a pending version (default: the next one)")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

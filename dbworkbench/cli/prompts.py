@@ -42,6 +42,10 @@ class ProgressPrinter:
                     f"({event.elapsed_ms:.0f} ms)") if self.verbose or event.rows == 0 else None
         if isinstance(event, ev.WarningRaised):
             return f"warning: {event.message}"
+        if isinstance(event, ev.BlockedBy):
+            return event.summary() if event.changed else None
+        if isinstance(event, ev.BlockCleared):
+            return f"  got the lock after waiting {event.waited_seconds:.1f} s" if self.verbose else None
         return None
 
 

@@ -10,7 +10,7 @@ from dbworkbench.core.planner import Entry, State
 
 SYMBOLS = {
     State.APPLIED: "✓", State.PENDING: "·", State.FAILED: "✗", State.CHECKSUM_MISMATCH: "≠",
-    State.MISSING_FILE: "?", State.OUT_OF_ORDER: "↯", State.BASELINE: "⊢", State.BELOW_BASELINE: "⊢",
+    State.MISSING_FILE: "?", State.OUT_OF_ORDER: "↯", State.BASELINE: "⊢", State.BELOW_BASELINE: "⊢", State.UNDONE: "↶",
     State.OUTDATED: "↻", State.UNDO_FAILED: "✗",
 }
 """One symbol per state, shown before it in tables."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.preflight import PreflightReport, SessionNow
 from dbworkbench.app.safety import ApprovalReport
 from dbworkbench.lint.project import LintReport
 
@@ -59,3 +60,21 @@ def approval_text(report: ApprovalReport) -> str:
     """The approval written, and what to do with it."""
     return (f"wrote {report.path}: {', '.join(report.rules)} approved for {report.script} as it is now; "
             "commit it.")
+
+
+def preflight_json(report: PreflightReport) -> str:
+    """The pre-flight as JSON."""
+    def session(s: SessionNow) -> dict[str, object]:
+        return {"pid": s.pid, "user": s.user, "application": s.application, "state": s.state,
+                "transaction_seconds": s.transaction_seconds, "query": s.query, "table": s.table, "mode": s.mode,
+                "granted": s.granted, "blocks_statements": [i + 1 for i in s.blocks]}
+    return json.dumps({
+        "script": report.script, "target": report.target, "verdict": report.verdict.value,
+        "verdict_line": report.verdict_line,
+        "tables": [{"name": t.name, "exists": t.exists, "rows": t.rows, "bytes": t.total_bytes} for t in report.tables],
+        "statements": [{"statement": s.index + 1, "line": s.line, "lock": s.mode.label if s.mode else None,
+                        "tables": list(s.tables), "why": s.why} for s in report.statements],
+        "holders": [session(h) for h in report.holders],
+        "long_transactions": [session(t) for t in report.long_transactions],
+        "replication": [{"standby": name, "replay_lag_seconds": lag} for name, lag in report.replication],
+        "lock_timeout": report.lock_timeout, "statement_timeout": report.statement_timeout}, indent=2)

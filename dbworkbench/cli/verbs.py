@@ -11,6 +11,8 @@ from dbworkbench.app import inspection, maintenance, migrations, safety, schema_
 from dbworkbench.app.analysis import analyze as analyze_pending
 from dbworkbench.app.engine import ui as workbench_engine
 from dbworkbench.app.gate import Confirm, ConfirmRequest
+from dbworkbench.app.preflight import Verdict
+from dbworkbench.app.preflight import preflight as preflight_of
 from dbworkbench.app.reports import ApplyReport
 from dbworkbench.app.server import ServerAction
 from dbworkbench.app.server import server as embedded_server
@@ -181,6 +183,12 @@ def analyze(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def preflight(args: argparse.Namespace, settings: Settings) -> int:
+    report = preflight_of(settings, args.version)
+    _emit(render_safety.preflight_json(report) if args.json else "\n".join(report.lines))
+    return int(ExitCode.LOCKED if report.verdict is Verdict.BLOCKED else ExitCode.OK)
+
+
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     report = safety.approve(settings, args.version, reason=args.reason, rules=args.rule, reviewer=args.reviewer)
     _emit(render_safety.approval_text(report))
@@ -199,7 +207,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.VALIDATE: validate, Verb.REPAIR: repair, Verb.BASELINE: baseline, Verb.CLEAN: clean,
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
-    Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
+    Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve, Verb.PREFLIGHT: preflight,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

@@ -88,11 +88,72 @@ def _members(conn: psycopg.Connection[Any], node: CatalogNode, hidden: frozenset
                 for r in rows]
     kind = {"tables": "table", "views": "view", "matviews": "matview", "sequences": "sequence"}[node.group]
     condition = dict((k, c) for k, _, c in GROUPS)[node.group]
+    sized = kind in ("table", "matview")
     rows = conn.execute(
-        f"SELECT c.oid, c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"SELECT c.oid, c.relname, c.reltuples::bigint, "
+        f"{'pg_total_relation_size(c.oid)' if sized else '0'} FROM pg_class c "
+        f"JOIN pg_namespace n ON n.oid = c.relnamespace "
         f"WHERE n.nspname = %s AND {condition} AND NOT (n.nspname || '.' || c.relname = ANY(%s)) ORDER BY 2",
         [node.schema, list(hidden)]).fetchall()
-    return [CatalogNode(kind, node.schema, r[1], r[1], r[0], expandable=kind != "sequence") for r in rows]
+    return [CatalogNode(kind, node.schema, r[1], f"{r[1]}  {_estimate(r[2])} · {size_text(r[3])}" if sized else r[1],
+                        r[0], expandable=kind != "sequence") for r in rows]
+
+
+def _estimate(reltuples: int) -> str:
+    """`pg_class.reltuples` as a person reads it: `~1.2k rows`, or `rows ?` for a table never analyzed."""
+    if reltuples < 0:
+        return "rows ?"
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if reltuples >= size:
+            return f"~{reltuples / size:.1f}{unit} rows"
+    return f"~{reltuples} rows"
+
+
+def size_text(value: int) -> str:
+    """Bytes as `48 kB`, `1.2 GB`."""
+    amount = float(value)
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if amount < 1024 or unit == "TB":
+            return f"{amount:.0f} {unit}" if unit in ("bytes", "kB") else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{value} bytes"
+
+
+PREVIEW_ROWS = 50
+"""The most rows the data preview reads."""
+PREVIEW_TIMEOUT = "5s"
+"""The longest the data preview may run on the server (statement_timeout)."""
+
+
+def first_rows(conn: psycopg.Connection[Any], node: CatalogNode, limit: int = PREVIEW_ROWS
+               ) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The first rows of a table, view or materialized view, read-only and bounded (rows and time); each value
+    as text, shortened.
+
+    Raises:
+        PlanError: not a relation with rows, or the server refused (timeout, privileges).
+    """
+    from psycopg import sql
+
+    if node.kind not in ("table", "view", "matview"):
+        raise PlanError(f"{node.label} has no rows to show: choose a table, view or materialized view.")
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(PREVIEW_TIMEOUT)))
+            cur = conn.execute(sql.SQL("SELECT * FROM {} LIMIT {}").format(sql.Identifier(node.schema, node.name),
+                                                                          sql.Literal(limit)))
+            columns = [c.name for c in cur.description or []]
+            rows = [tuple("NULL" if v is None else _short(str(v)) for v in row) for row in cur.fetchall()]
+    except psycopg.Error as exc:
+        raise PlanError(f"cannot read {node.schema}.{node.name}: {exc.diag.message_primary or exc}.",
+                        title="data preview") from exc
+    return columns, rows
+
+
+def _short(text: str, width: int = 60) -> str:
+    folded = " ".join(text.split())
+    return folded if len(folded) <= width else folded[: width - 1] + "…"
 
 
 def _parts(conn: psycopg.Connection[Any], node: CatalogNode) -> list[CatalogNode]:
@@ -102,7 +163,8 @@ def _parts(conn: psycopg.Connection[Any], node: CatalogNode) -> list[CatalogNode
         "COALESCE(' = ' || pg_get_expr(d.adbin, d.adrelid), ''), a.attnum "
         "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped "
-        "UNION ALL SELECT 'index', c.relname, 'index ' || c.relname || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END, "
+        "UNION ALL SELECT 'index', c.relname, 'index ' || c.relname || '  ' || pg_size_pretty(pg_relation_size(c.oid)) "
+        "|| CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END, "
         "1000 + c.oid::bigint FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(oid)s "
         "UNION ALL SELECT 'constraint', conname, CASE contype WHEN 'p' THEN 'primary key ' WHEN 'f' THEN 'foreign key ' "
         "WHEN 'u' THEN 'unique ' WHEN 'c' THEN 'check ' WHEN 'x' THEN 'exclude ' ELSE '' END || conname, "

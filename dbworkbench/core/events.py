@@ -90,8 +90,59 @@ class WarningRaised:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A session the running migration waits for."""
+
+    pid: int
+    user: str
+    application: str
+    state: str
+    transaction_seconds: int | None
+    query: str
+
+    @property
+    def described(self) -> str:
+        """`pid 42 (alice, psql, idle in transaction, transaction open 312 s): SELECT …`."""
+        age = f", transaction open {self.transaction_seconds} s" if self.transaction_seconds is not None else ""
+        return f"pid {self.pid} ({self.user}, {self.application or 'no application_name'}, {self.state}{age}): " \
+               f"{self.query}"
+
+    @property
+    def remedies(self) -> str:
+        """The statements a person may copy to end it (dbworkbench never runs them)."""
+        return f"SELECT pg_cancel_backend({self.pid}); -- or pg_terminate_backend({self.pid}) to end its session"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedBy:
+    """The running statement waits for a lock other sessions hold (seen by a side connection)."""
+
+    blockers: tuple[Blocker, ...]
+    waited_seconds: float
+    queued_behind: int
+    """Sessions waiting behind the migration in turn (everyone the wait holds up)."""
+    changed: bool = True
+    """The blockers differ from the previous report (a printer need not repeat itself)."""
+
+    def summary(self, waited: float | None = None) -> str:
+        """`⏳ waiting 2.1 s for pid 42 (…): query · 3 session(s) queued behind this migration · to end it: …`."""
+        first = self.blockers[0]
+        more = f" and {len(self.blockers) - 1} more" if len(self.blockers) > 1 else ""
+        queued = f" · {self.queued_behind} session(s) queued behind this migration" if self.queued_behind else ""
+        seconds = self.waited_seconds if waited is None else waited
+        return f"⏳ waiting {seconds:.1f} s for {first.described}{more}{queued} · to end it: {first.remedies}"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockCleared:
+    """The running statement got its lock."""
+
+    waited_seconds: float
+
+
 EngineEvent = (LockWaited | MigrationStarted | StatementStarted | StatementExecuted | BatchExecuted | MigrationFinished
-               | MigrationFailed | WarningRaised)
+               | MigrationFailed | WarningRaised | BlockedBy | BlockCleared)
 EventSink = Callable[[EngineEvent], None]
 """Callback receiving engine events."""
 

@@ -34,6 +34,8 @@ class State(StrEnum):
     """A repeatable whose file changed since it last ran."""
     UNDO_FAILED = "undo failed"
     """A non-transactional undo stopped part-way; `down` resumes it."""
+    UNDONE = "undone"
+    """Undone, and its file is gone since: nothing to run, nothing to undo (history keeps what it was)."""
 
     @property
     def is_problem(self) -> bool:
@@ -181,6 +183,8 @@ def _versioned_state(file: MigrationFile | None, row: HistoryRow | None, version
         return State.APPLIED if row.checksum == file.checksum else State.CHECKSUM_MISMATCH
     if row is not None and row.kind is MigrationKind.UNDO and not row.success:
         return State.UNDO_FAILED
+    if row is not None and row.kind is MigrationKind.UNDO and file is None:
+        return State.UNDONE
     if baseline is not None and version <= baseline:
         return State.BELOW_BASELINE
     if highest is not None and version < highest:

@@ -6,6 +6,7 @@ Every verb that needs to know what is applied, pending or broken reads one `Proj
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from dbworkbench.core.discovery import MigrationSet
@@ -45,6 +46,16 @@ class ProjectState:
         except ValueError:
             return None
         return next((e for e in self.entries if e.version is not None and e.version == version), None)
+
+
+def history_mark(rows: tuple[HistoryRow, ...] | list[HistoryRow]) -> str:
+    """A short fingerprint of the history rows: any apply, undo, repair or baseline since changes it. A screen
+    keeps the mark of the state it shows, and a write planned on that screen refuses to run on another."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row.rank}|{row.version}|{row.checksum}|{row.success}|{row.statements_done}|"
+                      f"{row.installed_on.isoformat()}\n".encode())
+    return f"{len(rows)}:{digest.hexdigest()[:16]}"
 
 
 def pending_entries(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:

@@ -95,6 +95,21 @@ def autocommit_reason(statement: Statement, server_major: int) -> str | None:
     return None
 
 
+def outside_transaction(file: MigrationFile, server_major: int) -> str | None:
+    """Why a file's up part will run outside a transaction (its marker, or a statement the engine detects), or
+    None. What the workbench badges; `prepare` decides the same way (placeholders aside)."""
+    if file.no_transaction:
+        return "marked dbworkbench:no-transaction"
+    try:
+        statements = parse_statements(file.up_sql)
+    except SqlSyntaxError:
+        return None
+    reason = next((r for r in (autocommit_reason(s, server_major) for s in statements) if r), None)
+    if reason is None and server_major >= 12 and (used := enum_value_used_later(statements)):
+        reason = f"enum value {used} added and used in the same file"
+    return reason
+
+
 def enum_value_used_later(statements: list[Statement]) -> str | None:
     """The label of an enum value added by one statement and used by a later one, if any."""
     for i, statement in enumerate(statements):

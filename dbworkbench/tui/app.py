@@ -10,7 +10,7 @@ from textual.binding import Binding
 from dbworkbench.app.engine import EngineApi
 from dbworkbench.tui import theming
 from dbworkbench.tui.palette import WorkbenchCommands
-from dbworkbench.tui.screens.help import HelpScreen
+from dbworkbench.tui.screens.help import HelpScreen, key_label
 from dbworkbench.tui.screens.main import MainScreen
 
 
@@ -19,7 +19,8 @@ class DbWorkbenchApp(App[None]):
 
     CSS_PATH = str(theming.themes_dir() / "workbench.tcss")
     TITLE = "dbworkbench"
-    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    COMMANDS = {WorkbenchCommands}
+    """Only dbworkbench's actions (Textual's own, and its twenty themes, would come first otherwise)."""
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit"),
         Binding("f1", "help", "Help", id="help"),
@@ -69,7 +70,8 @@ class DbWorkbenchApp(App[None]):
         for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
             if isinstance(binding, Binding):
                 key = self._keymap.get(binding.id or "", binding.key)
-                keys.append((key, f"{binding.description or binding.action}  [{binding.id}]"))
+                keys.append((key_label(key), binding.description or binding.action, binding.id or ""))
+        keys.append(("Ctrl+P", "command palette: every action by name", ""))
         self.push_screen(HelpScreen(keys))
 
 

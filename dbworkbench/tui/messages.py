@@ -5,7 +5,9 @@ from __future__ import annotations
 from textual.message import Message
 
 from dbworkbench.app.analysis import StatementReport
-from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport
+from dbworkbench.app.preflight import PreflightReport
+from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport, WriteReport
+from dbworkbench.app.stepping import Stepping
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
 from dbworkbench.core.catalog_browser import CatalogNode
@@ -100,9 +102,58 @@ class DefinitionLoaded(Message):
 class LintReady(Message):
     """Findings for every migration with a file, by key."""
 
-    def __init__(self, findings: dict[str, list[Finding]]) -> None:
+    def __init__(self, findings: dict[str, list[Finding]], outside_transaction: dict[str, str]) -> None:
         super().__init__()
         self.findings = findings
+        self.outside_transaction = outside_transaction
+        """Keys of files that run outside a transaction, with why."""
+
+
+class RepairPlanned(Message):
+    """What accepting one migration's change would write (a dry run), for the confirmation."""
+
+    def __init__(self, key: str, report: WriteReport, history_mark: str | None) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
+        self.history_mark = history_mark
+
+
+class RepairDone(Message):
+    """One migration's change was accepted (or its unfinished run cleared)."""
+
+    def __init__(self, key: str, report: WriteReport) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
+
+
+class SteppingOpened(Message):
+    """A stepping session on a pending file is open (the stepper modal now owns it)."""
+
+    def __init__(self, key: str, session: Stepping) -> None:
+        super().__init__()
+        self.key = key
+        self.session = session
+
+
+class RowsLoaded(Message):
+    """The first rows of a table or view, for the Data tab."""
+
+    def __init__(self, node: CatalogNode, columns: list[str], rows: list[tuple[str, ...]]) -> None:
+        super().__init__()
+        self.node = node
+        self.columns = columns
+        self.rows = rows
+
+
+class PreflightReady(Message):
+    """What a pending file meets on the target now."""
+
+    def __init__(self, key: str, report: PreflightReport) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
 
 
 class ApprovalWritten(Message):

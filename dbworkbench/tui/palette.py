@@ -19,6 +19,21 @@ COMMANDS = (
     ("Enable or disable writes (protected environments)", "enable_writes"),
     ("Filter the history", "filter"),
     ("Copy the SQL shown", "copy_sql"),
+    ("Pre-flight: what the selected pending file meets on the target now", "preflight"),
+    ("Step into the next pending file, statement by statement", "step_into"),
+    ("Accept the selected migration's changed file (repair it)", "accept_change"),
+    ("Analyze: rehearse pending files on a scratch copy", "analyze"),
+    ("Approve the selected file's unsafe findings", "approve_selected"),
+    ("Before/after: the schema change of the selected file", "schema_change"),
+    ("Drift: changes made outside migrations", "drift"),
+    ("Rows: the first rows of the selected table (read-only)", "preview_rows"),
+    ("Show the migrations tab", "show_tab('migrations')"),
+    ("Show the schema tab", "show_tab('schema')"),
+    ("Preview: SQL", "show_preview('tab-sql')"),
+    ("Preview: undo", "show_preview('tab-undo')"),
+    ("Preview: diff", "show_preview('tab-diff')"),
+    ("Preview: info", "show_preview('tab-info')"),
+    ("Preview: lint", "show_preview('tab-lint')"),
 )
 """Palette entries: title and the MainScreen action they run."""
 
@@ -31,8 +46,9 @@ class WorkbenchCommands(Provider):
         screen = self.app.screen
         entries: list[tuple[str, Callable[[], object]]] = [
             (title, partial(screen.run_action, action)) for title, action in COMMANDS]
-        entries += [("Switch theme", partial(self.app.run_action, "next_theme")),
-                    ("Help: keys", partial(self.app.run_action, "help"))]
+        entries += [("Next theme", partial(self.app.run_action, "next_theme")),
+                    ("Help: every key", partial(self.app.run_action, "help")),
+                    ("Quit", partial(self.app.run_action, "quit"))]
         for title, callback in entries:
             score = matcher.match(title)
             if score > 0:

@@ -134,3 +134,24 @@ def test_schema_of_a_name_postgresql_cannot_read_is_a_clean_error(project: Proje
     for name in ("a.b.c.d", "no_such_thing", '"unterminated'):
         code, _, err = run(capsys, "schema", name)
         assert code == 2 and err.startswith("error: ") and "internal error" not in err, (name, err)
+
+
+def test_repairing_one_migration_on_a_stale_history_changes_nothing(project: Project, settings_of: Any) -> None:
+    from dbworkbench.app import inspection, maintenance, migrations
+    from dbworkbench.errors import StaleStateError
+
+    project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    migrations.migrate(settings_of(project))
+    shown = inspection.status(settings_of(project)).history_mark
+    project.write("V2__b.sql", "CREATE TABLE b (x int);\n")
+    migrations.migrate(settings_of(project))  # another terminal, meanwhile
+    project.write("V1__a.sql", "CREATE TABLE a (x int); -- edited\n")
+    with pytest.raises(StaleStateError):
+        maintenance.repair(settings_of(project), only="1", expected_history=shown)
+    assert [e.state.value for e in inspection.status(settings_of(project)).entries] == ["checksum mismatch",
+                                                                                         "applied"]
+    with pytest.raises(PlanError, match="nothing to repair"):
+        maintenance.repair(settings_of(project), only="2")
+    now = inspection.status(settings_of(project)).history_mark
+    assert maintenance.repair(settings_of(project), only="1", expected_history=now).changes
+    assert [e.state.value for e in inspection.status(settings_of(project)).entries] == ["applied", "applied"]

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from dbworkbench.app.engine import Engine, EngineApi
+from dbworkbench.app.reports import Expected
 from dbworkbench.app.vocabulary import Verb
+from dbworkbench.errors import StaleStateError
 from tests.conftest import Project
 from tests.tui.fake_engine import FakeEngine
 
@@ -27,7 +29,11 @@ def observe(engine: EngineApi) -> list[object]:
     for verb in (Verb.UP, Verb.UP, Verb.DOWN, Verb.MIGRATE, Verb.REDO, Verb.DOWN):
         planned = engine.dry_run(verb)
         seen.append([(p.script, p.version, p.action) for p in planned.planned])
-        report = engine.apply(verb)
+        assert planned.history_mark == engine.status().history_mark
+        if planned.planned:
+            with pytest.raises(StaleStateError):
+                engine.apply(verb, expected=Expected(planned.history_mark + "-other"))
+        report = engine.apply(verb, expected=Expected(planned.history_mark, planned.planned))
         seen.append([(s.version, s.action) for s in report.steps])
         assert [(p.script, p.version, p.action) for p in report.planned] == seen[-2]
         seen.append(states())
@@ -80,3 +86,15 @@ def test_two_first_connections_at_once_both_succeed(project: Project, settings_o
         from dbworkbench.core.db import embedded_server
 
         embedded_server(settings).stop()
+
+
+def test_a_plan_that_no_longer_matches_the_files_runs_nothing(project: Project, settings_of: Any) -> None:
+    """The history is unchanged but a file appeared after the confirmation was shown: refused, nothing run."""
+    from dbworkbench.app import migrations
+
+    project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    shown = migrations.migrate(settings_of(project), dry_run=True)
+    project.write("V2__b.sql", "CREATE TABLE b (x int);\n")
+    with pytest.raises(StaleStateError, match="V2__b.sql"):
+        migrations.migrate(settings_of(project), expected=Expected(shown.history_mark, shown.planned))
+    assert not project.table_exists("a") and not project.table_exists("b")

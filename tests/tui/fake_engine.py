@@ -8,17 +8,30 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dbworkbench.app.analysis import StatementReport
-from dbworkbench.app.reports import ApplyReport, PlannedStep, ShowReport, StatusReport, StepResult, ValidationReport
+from dbworkbench.app.engine import transaction_modes
+from dbworkbench.app.preflight import PreflightReport, Verdict
+from dbworkbench.app.reports import (
+    ApplyReport,
+    Expected,
+    PlannedStep,
+    ShowReport,
+    StatusReport,
+    StepResult,
+    ValidationReport,
+    WriteReport,
+)
+from dbworkbench.app.stepping import Stepping
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet, discover
 from dbworkbench.core.history import HistoryRow
-from dbworkbench.core.planner import Entry, StepAction, fold, plan_backward, plan_forward
+from dbworkbench.core.planner import Entry, State, StepAction, fold, plan_backward, plan_forward
+from dbworkbench.core.project_state import history_mark
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import PlanError, ProtectedEnvironmentError
-from dbworkbench.lint.findings import Finding
+from dbworkbench.errors import PlanError, ProtectedEnvironmentError, StaleStateError
+from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.runner import lint_text
 
 EPOCH = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -81,10 +94,21 @@ class FakeEngine:
         lines = [f"-- sql/{files[key].script}: {step}, 1 statement(s), one transaction\nBEGIN;\n"
                  f"{files[key].up_sql if step is StepAction.APPLY else files[key].undo_sql or ''}COMMIT;"
                  for step, key in self._specs(verb, target)]
-        return ApplyReport((), "\n\n".join(lines), self._planned(verb, target))
+        refusal = None
+        if self.protected:
+            unsafe = [f for step, key in self._specs(verb, target) if not step.is_undo
+                      for f in self.lint(tuple(e for e in self.status().entries if e.key == key), 18).get(key, [])
+                      if f.severity is Severity.ERROR and key not in self.approvals]
+            refusal = (f"unsafe changes without an approval: {', '.join(f.rule for f in unsafe)} (in the workbench: A)"
+                       if unsafe else None)
+        joined = "\n\n".join(lines)
+        return ApplyReport((), joined, self._planned(verb, target), history_mark(self.rows), joined, refusal)
 
     def apply(self, verb: Verb, *, target: str | None = None, on_event: ev.EventSink | None = None,
-              cancel: CancelToken | None = None, confirmed_as: str | None = None) -> ApplyReport:
+              cancel: CancelToken | None = None, confirmed_as: str | None = None,
+              expected: Expected | None = None) -> ApplyReport:
+        if expected is not None and expected.history_mark != history_mark(self.rows):
+            raise StaleStateError("the history changed after this write was planned; nothing was run.")
         if self.protected and confirmed_as != self.environment:
             raise ProtectedEnvironmentError(f"{verb} on protected environment {self.environment!r} was not confirmed.")
         files = self._files()
@@ -112,6 +136,34 @@ class FakeEngine:
         return {e.key: lint_text(e.file.up_sql, f"sql/{e.file.script}", server_major=server_major)
                 for e in entries if e.file is not None}
 
+    def preflight(self, key: str) -> PreflightReport:
+        entry = next((e for e in self.status().pending if e.key == key), None)
+        if entry is None or entry.file is None:
+            raise PlanError(f"{key!r} is not a pending migration here; pre-flight looks at files about to run.")
+        return PreflightReport(f"sql/{entry.file.script}", "fake@localhost/demo", (), (), (), (), (), "5s", "5min",
+                               Verdict.CLEAR, "clear: no session holds a conflicting lock on the file's tables now.")
+
+    def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping:
+        raise PlanError("the fake engine does not step into files; the real one does (tests/db/test_stepping.py).")
+
+    def accept_change(self, key: str, *, dry_run: bool = False, confirmed_as: str | None = None,
+                      expected_history: str | None = None) -> WriteReport:
+        if expected_history is not None and expected_history != history_mark(self.rows):
+            raise StaleStateError("the history changed after this repair was asked for; nothing was changed.")
+        entry = next((e for e in self.status().entries if e.key == key), None)
+        if entry is None or entry.row is None or entry.file is None or entry.state is not State.CHECKSUM_MISMATCH:
+            raise PlanError(f"{key!r} has nothing to repair.")
+        change = f"accept changed {entry.script}"
+        if not dry_run:
+            if self.protected and confirmed_as != self.environment:
+                raise ProtectedEnvironmentError(f"repair on {self.environment!r} was not confirmed.")
+            self.rows = [replace(r, checksum=entry.file.checksum, up_sql=entry.file.up_sql)
+                         if r.rank == entry.row.rank else r for r in self.rows]
+        return WriteReport((change,), f"-- {change}", dry_run)
+
+    def transaction_modes(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, str]:
+        return transaction_modes(entries, server_major)
+
     def approve(self, key: str, reason: str) -> str:
         self.approvals[key] = reason
         return f"approvals/V{key}.toml"
@@ -127,6 +179,9 @@ class FakeEngine:
 
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
         return self.catalog.get(node.name if node else "", [])
+
+    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]:
+        return ["id"], [("1",), ("2",)]
 
     def catalog_definition(self, node: CatalogNode) -> str:
         return f"-- {node.kind} {node.name}"

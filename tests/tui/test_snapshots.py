@@ -25,22 +25,30 @@ def demo_app(theme: str, *, environment: str = "dev", applied_to: str = "6") -> 
     return DbWorkbenchApp(engine, theme=theme, remember_theme=False)
 
 
+SIZES = {"80x24": (80, 24), "140x40": (140, 40)}
+"""The smallest terminal the workbench is designed for (compact layout), and a roomy one."""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("theme", ["dbworkbench-dark", "dbworkbench-light", "dbworkbench-contrast"])
-def test_main_screen(snap_compare: Any, theme: str) -> None:
-    assert snap_compare(demo_app(theme), terminal_size=SIZE, run_before=settle)
+def test_main_screen(snap_compare: Any, theme: str, size: str) -> None:
+    assert snap_compare(demo_app(theme), terminal_size=SIZES[size], run_before=settle)
 
 
-def test_main_screen_at_80x24(snap_compare: Any) -> None:
-    assert snap_compare(demo_app("dbworkbench-dark"), terminal_size=(80, 24), run_before=settle)
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("theme", ["dbworkbench-dark", "dbworkbench-light", "dbworkbench-contrast"])
+def test_protected_main_screen(snap_compare: Any, theme: str, size: str) -> None:
+    assert snap_compare(demo_app(theme, environment="prod"), terminal_size=SIZES[size], run_before=settle)
 
 
-def test_protected_confirmation_modal(snap_compare: Any) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+def test_protected_confirmation_modal(snap_compare: Any, size: str) -> None:
     async def open_confirmation(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("w", "u")
         await settle(pilot)
 
-    assert snap_compare(demo_app("dbworkbench-dark", environment="prod"), terminal_size=SIZE,
+    assert snap_compare(demo_app("dbworkbench-dark", environment="prod"), terminal_size=SIZES[size],
                         run_before=open_confirmation)
 
 

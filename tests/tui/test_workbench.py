@@ -96,12 +96,18 @@ async def test_protected_environment_is_read_only_then_needs_the_typed_name(proj
         await pilot.press("u")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("accounts", prod=True)
+        assert "read-only" in text_of(app.screen.query_one(ProgressStrip)) and "press w" in \
+            text_of(app.screen.query_one(ProgressStrip)), "a write key in read-only mode says why nothing happens"
         await pilot.press("w")
         await pilot.press("u")
         await settle(pilot)
         modal = app.screen
-        assert isinstance(modal, ConfirmApplyModal) and modal.scripts == ("sql/V1__accounts.sql",)
-        assert "CREATE TABLE accounts" in modal.sql
+        assert isinstance(modal, ConfirmApplyModal) and len(modal.files) == 1
+        assert modal.files[0].startswith("apply sql/V1__accounts.sql") and "undo: yes" in modal.files[0]
+        assert "lint: clean" in modal.files[0], modal.files
+        assert modal.sql.startswith("-- first: create the history tables"), "bookkeeping is folded"
+        assert "CREATE TABLE accounts" in modal.sql and "dbworkbench_history" not in modal.sql
+        assert modal.query_one(Input).placeholder == "type the name here"
         await pilot.press(*"production")
         await pilot.press("enter")
         await pilot.press("escape")
@@ -114,6 +120,48 @@ async def test_protected_environment_is_read_only_then_needs_the_typed_name(proj
         await pilot.press("enter")
         await settle(pilot)
         assert project.table_exists("accounts", prod=True) and not project.table_exists("projects", prod=True)
+        assert "READ-ONLY" in text_of(app.screen.query_one(StatusHeader)), "back to read-only after a write"
+        await pilot.press("u")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmApplyModal) and not project.table_exists("projects", prod=True)
+
+
+async def test_an_unapproved_unsafe_file_is_refused_before_the_name_is_typed(project: Project,
+                                                                            settings_of: Any) -> None:
+    project.write("V1__t.sql", "CREATE TABLE t (x int);\n-- @undo\nDROP TABLE t;\n")
+    project.write("V2__index.sql", "CREATE INDEX t_x ON t (x);\n-- @undo\nDROP INDEX t_x;\n")
+    app = app_for(project, settings_of, env="prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "m")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmApplyModal) and modal.refusal is not None
+        assert "approval" in modal.refusal and "A" in modal.refusal
+        assert not modal.query(Input) and not modal.query("#run"), "no way to run it, nothing to type"
+        assert "1 unsafe, unapproved" in modal.files[1], modal.files
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not project.table_exists("t", prod=True)
+
+
+async def test_a_write_planned_on_a_stale_screen_runs_nothing_and_reloads(project: Project, settings_of: Any) -> None:
+    """The screen shows V2 on top; a CLI migrate applies V3 meanwhile; `d` must not undo V3, never shown."""
+    three(project)
+    migrations.migrate(settings_of(project), steps=2)
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(PendingList).row_count == 1
+        migrations.migrate(settings_of(project))
+        await pilot.press("d")
+        await settle(pilot, rounds=8)
+        assert project.table_exists("labels") and project.table_exists("projects"), "nothing was undone"
+        assert "history changed" in text_of(app.screen.query_one(ProgressStrip))
+        assert app.screen.query_one(PendingList).row_count == 0, "the screen reloaded"
+        await pilot.press("d")
+        await settle(pilot, rounds=8)
+        assert not project.table_exists("labels") and project.table_exists("projects"), "now it undoes what it shows"
 
 
 async def test_cancel_during_a_slow_migration_leaves_nothing(project: Project, settings_of: Any) -> None:

@@ -93,3 +93,19 @@ def test_drift_text_names_the_migration_that_last_touched_each_object() -> None:
     assert "last touched by V3__a.sql" in text and "last touched by no migration" in text
     assert render_schema.drift_text(DriftReport(())).startswith("no drift")
     assert json.loads(render_schema.drift_json(drift))[0]["last_touched_by"] == "V3__a.sql"
+
+
+def test_the_workbench_header_never_drops_what_must_show() -> None:
+    from dbworkbench.tui.widgets.status_header import fit_header
+
+    must = ["▲ PRODUCTION · READ-ONLY (w) ▲ env prod", "v12", "pending 3", "problems 0"]
+    target = "postgres@/a/very/long/path/to/the/socket/folder/of/the/server/pgdata:5432/the_database_name"
+    optional = ["applied 9", "PostgreSQL 18.1", "project demo"]
+    wide = fit_header(must, target, optional, 300)
+    assert "\n" not in wide and all(p in wide for p in [*must, target, *optional])
+    narrow = fit_header(must, target, optional, 78)
+    first, second = narrow.split("\n")
+    assert first == " · ".join(must) and len(second) <= 78
+    assert second.startswith("postgres@/a/very") and second.endswith("the_database_name") and "…" in second
+    roomy = fit_header(must, "me@db:5432/app", optional, 78)
+    assert roomy.split("\n")[1] == "me@db:5432/app · applied 9 · PostgreSQL 18.1 · project demo"

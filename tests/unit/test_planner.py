@@ -62,6 +62,16 @@ def test_undo_makes_a_version_pending_again() -> None:
     assert states(fold(migrations(v1, v2), rows))["2"] is State.UNDO_FAILED
 
 
+def test_an_undone_version_whose_file_is_gone_is_undone_not_pending() -> None:
+    v1, v2 = mfile("1"), mfile("2")
+    rows = [row(1, v1), row(2, v2), row(3, v2, kind=MigrationKind.UNDO)]
+    entries = fold(migrations(v1), rows)
+    assert states(entries) == {"1": State.APPLIED, "2": State.UNDONE}
+    undone = entries[1]
+    assert not undone.state.is_pending and not undone.state.is_applied and not undone.state.is_problem
+    assert plan_forward(entries) == [] and [s.entry.key for s in plan_backward(entries, steps=1)] == ["1"]
+
+
 def test_baseline_covers_lower_versions() -> None:
     v1, v2, v3 = mfile("1"), mfile("2"), mfile("3")
     base = HistoryRow(1, "2", "baseline", MigrationKind.BASELINE, "<< baseline >>", None, "me", NOW, 0, True, 0, 0, None)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from dbworkbench.app.engine import EngineApi
-from dbworkbench.app.reports import StatusReport
+from dbworkbench.app.reports import Expected, StatusReport
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core import events as ev
 from dbworkbench.core.cancel import CancelToken
@@ -50,16 +50,33 @@ class EngineBackedScreen(Screen[None]):
         self._post_result(verb, lambda: msg.DryRunReady(verb, target, self.engine.dry_run(verb, target=target)))
 
     @work(thread=True, group="apply", exit_on_error=False, description="applying")
-    def _apply(self, verb: Verb, target: str | None, cancel: CancelToken, confirmed_as: str | None) -> None:
+    def _apply(self, verb: Verb, target: str | None, cancel: CancelToken, confirmed_as: str | None,
+               expected: Expected | None) -> None:
         def forward(event: ev.EngineEvent) -> None:
             self.post_message(msg.EngineEventReceived(event))
 
         self._post_result(verb, lambda: msg.ActionFinished(verb, self.engine.apply(
-            verb, target=target, cancel=cancel, on_event=forward, confirmed_as=confirmed_as)))
+            verb, target=target, cancel=cancel, on_event=forward, confirmed_as=confirmed_as, expected=expected)))
 
     @work(thread=True, exclusive=True, group="lint", exit_on_error=False, description="linting")
     def _lint(self, report: StatusReport) -> None:
-        self._post_result("lint", lambda: msg.LintReady(self.engine.lint(report.pending, report.server_major)))
+        self._post_result("lint", lambda: msg.LintReady(
+            self.engine.lint(report.pending, report.server_major),
+            self.engine.transaction_modes(report.pending, report.server_major)))
+
+    @work(thread=True, exclusive=True, group="repair", exit_on_error=False, description="planning a repair")
+    def _plan_repair(self, key: str, history_mark: str | None) -> None:
+        self._post_result("repair", lambda: msg.RepairPlanned(key, self.engine.accept_change(key, dry_run=True),
+                                                               history_mark))
+
+    @work(thread=True, exclusive=True, group="repair", exit_on_error=False, description="repairing")
+    def _repair(self, key: str, confirmed_as: str | None, history_mark: str | None) -> None:
+        self._post_result("repair", lambda: msg.RepairDone(key, self.engine.accept_change(
+            key, confirmed_as=confirmed_as, expected_history=history_mark)))
+
+    @work(thread=True, exclusive=True, group="preflight", exit_on_error=False, description="pre-flight")
+    def _preflight(self, key: str) -> None:
+        self._post_result("preflight", lambda: msg.PreflightReady(key, self.engine.preflight(key)))
 
     @work(thread=True, exclusive=True, group="analyze", exit_on_error=False, description="analyzing")
     def _analyze(self) -> None:
@@ -85,6 +102,15 @@ class EngineBackedScreen(Screen[None]):
     def _load_catalog(self, node: CatalogNode | None) -> None:
         if not get_current_worker().is_cancelled:
             self._post_result("schema", lambda: msg.CatalogLoaded(node, self.engine.catalog_children(node)))
+
+    @work(thread=True, exclusive=True, group="stepping", exit_on_error=False, description="stepping in")
+    def _step_into(self, key: str, history_mark: str | None) -> None:
+        self._post_result("step into", lambda: msg.SteppingOpened(key, self.engine.step_into(
+            key, expected_history=history_mark)))
+
+    @work(thread=True, exclusive=True, group="rows", exit_on_error=False, description="reading rows")
+    def _load_rows(self, node: CatalogNode) -> None:
+        self._post_result("data preview", lambda: msg.RowsLoaded(node, *self.engine.catalog_rows(node)))
 
     @work(thread=True, exclusive=True, group="definition", exit_on_error=False, description="reading a definition")
     def _load_definition(self, node: CatalogNode) -> None:

@@ -1,5 +1,5 @@
-"""ReviewingScreen: what a reviewer asks before a write, on the migration selected: lint findings, measured
-analysis (a), the schema before and after (b), drift (D), approval (A) and validate (v).
+"""ReviewingScreen: what a reviewer asks before a write, on the migration selected: lint findings, the pre-flight
+against the live target (g), measured analysis (a), the schema before and after (b), drift (D), approval (A) and validate (v).
 
 Each action starts one worker (`EngineBackedScreen`); its handler hands the result to the pane that shows it.
 """
@@ -32,7 +32,8 @@ class ReviewingScreen(WritingScreen):
     @on(msg.LintReady)
     def _lint_ready(self, message: msg.LintReady) -> None:
         self.query_one(PendingList).set_lint(
-            {key: max((f.severity for f in found), default=None) for key, found in message.findings.items()})
+            {key: max((f.severity for f in found), default=None) for key, found in message.findings.items()},
+            message.outside_transaction)
         self.query_one(PreviewPane).set_findings(message.findings)
 
     @on(msg.AnalysisReady)
@@ -63,6 +64,21 @@ class ReviewingScreen(WritingScreen):
         problems = [f"{e.script}: {e.state.value}" for e in report.status.problems] + list(report.pending_errors)
         self.query_one(ProgressStrip).say("valid: files and history agree." if report.ok else
                                           "✗ " + " · ".join(problems), error=not report.ok)
+
+    @on(msg.PreflightReady)
+    def _preflight_ready(self, message: msg.PreflightReady) -> None:
+        report = message.report
+        self.query_one(PreviewPane).show_preflight(report)
+        self.query_one(ProgressStrip).say(f"pre-flight of {message.key}: {report.verdict_line}",
+                                          error=report.verdict.value == "blocked")
+
+    def action_preflight(self) -> None:
+        entry = next((e for e in self.report.pending if e.key == self.selected_key), None) if self.report else None
+        if entry is None:
+            self.query_one(ProgressStrip).say("select a pending file for its pre-flight.", error=True)
+            return
+        self.query_one(ProgressStrip).say(f"pre-flight of {entry.key}: reading the target's locks and sessions…")
+        self._preflight(entry.key)
 
     def action_analyze(self) -> None:
         self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")

@@ -102,7 +102,7 @@ class HistoryTable(ScrollView, can_focus=True):
     def set_filter(self, text: str, status: str = "") -> None:
         """Filter by text and status (a state as shown, a prefix of one of its words, `_` for a space)."""
         self.text_filter, self.status_filter = text.lower(), status.lower().replace("_", " ")
-        self._rebuild(keep=None)
+        self._rebuild(keep=None, announce=True)
 
     def set_query(self, query: str) -> None:
         """Filter by a typed query: words, and `status:STATE` (`status:mismatch`, `status:fail`, `status:undo_failed`)."""
@@ -110,7 +110,9 @@ class HistoryTable(ScrollView, can_focus=True):
         status = next((w.split(":", 1)[1] for w in words if w.lower().startswith("status:")), "")
         self.set_filter(" ".join(w for w in words if not w.lower().startswith("status:")), status)
 
-    def _rebuild(self, *, keep: str | None) -> None:
+    def _rebuild(self, *, keep: str | None, announce: bool = False) -> None:
+        """Redraw the shown rows; `announce`: the person filtered, so the row under the cursor is chosen even when
+        it sits at the same index as before (a filter leaving one row)."""
         needle, wanted = self.text_filter, self.status_filter
         lines: list[_Line] = []
         for row, status in self._rows:
@@ -125,7 +127,10 @@ class HistoryTable(ScrollView, can_focus=True):
         self._lines = lines
         self.virtual_size = Size(self._width, len(lines) + 1)
         index = next((i for i, line in enumerate(lines) if line[2] == keep), 0) if keep else 0
+        before = self.cursor_row
         self.cursor_row = min(index, max(0, len(lines) - 1))
+        if announce and self.cursor_row == before and lines:
+            self.post_message(self.RowChosen(lines[self.cursor_row][2].split(":", 1)[1]))  # same index, new row
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.preflight import PreflightReport
 from dbworkbench.app.reports import ShowReport
 from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.lint.findings import Finding, Severity
@@ -57,16 +58,23 @@ class PreviewPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="preview-tabs"):
-            with TabPane("SQL", id="tab-sql"):
+            with TabPane("SQL (s)", id="tab-sql"):
                 yield SqlView(id="sql-view")
-            with TabPane("Undo", id="tab-undo"):
+            with TabPane("Undo (n)", id="tab-undo"):
                 yield SqlView(id="undo-view")
-            with TabPane("Diff", id="tab-diff"), VerticalScroll():
+            with TabPane("Diff (f)", id="tab-diff"), VerticalScroll():
                 yield Static(id="diff-view")
-            with TabPane("Info", id="tab-info"), VerticalScroll():
+            with TabPane("Info (i)", id="tab-info"), VerticalScroll():
                 yield Static(id="info-view")
-            with TabPane("Lint", id="tab-lint"), VerticalScroll():
+            with TabPane("Lint (l)", id="tab-lint"), VerticalScroll():
                 yield Static("Not linted yet.", id="lint-view")
+            with TabPane("Data (o)", id="tab-data"):
+                yield Static("Select a table in the Schema tab and press o: its first rows, read-only.",
+                             id="data-note")
+                yield DataTable(id="data-view", zebra_stripes=True)
+            with TabPane("Pre-flight (g)", id="tab-preflight"), VerticalScroll():
+                yield Static("Press g on a pending file: what it meets on the target now (read-only).",
+                             id="preflight-view")
 
     @property
     def current_sql(self) -> str:
@@ -99,7 +107,8 @@ class PreviewPane(Vertical):
             return Text("No difference: the file matches what was applied." if report.row else
                         "Not applied yet: nothing to compare.")
         variables = self.app.theme_variables
-        text = Text(f"The file differs from what was applied ({report.change_kind}).\n\n")
+        text = Text(f"The file differs from what was applied ({report.change_kind}). Press R to accept this change "
+                    "(repair: history takes the file's text; the old text stays in the event log).\n\n")
         for line in report.diff:
             style = variables.get("diff-added", "") if line.startswith("+") and not line.startswith("+++") else \
                 variables.get("diff-removed", "") if line.startswith("-") and not line.startswith("---") else ""
@@ -149,6 +158,37 @@ class PreviewPane(Vertical):
             text.append(line + "\n", style=variables.get("warning", "") if line.startswith("-- unsafe") else "")
         self.query_one("#diff-view", Static).update(text)
         self.query_one(TabbedContent).active = "tab-diff"
+
+    def show_rows(self, node: CatalogNode, columns: list[str], rows: list[tuple[str, ...]]) -> None:
+        """A table's first rows in the Data tab (read-only, at most `catalog_browser.PREVIEW_ROWS`)."""
+        table: DataTable[str] = self.query_one("#data-view", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*columns)
+        table.add_rows(rows)
+        self.query_one("#data-note", Static).update(
+            f"{node.schema}.{node.name}: the first {len(rows)} row(s), read-only" if rows else
+            f"{node.schema}.{node.name} has no rows.")
+        self.query_one(TabbedContent).active = "tab-data"
+
+    def show_preflight(self, report: PreflightReport) -> None:
+        """The pre-flight's lines in its tab, the verdict coloured, and the tab brought forward."""
+        variables = self.app.theme_variables
+        colour = {"clear": "success", "caution": "warning", "blocked": "error"}[report.verdict.value]
+        lines = report.lines
+        text = Text(lines[0] + "\n", style=variables.get(colour, ""))
+        text.append("\n".join(lines[1:]))
+        self.query_one("#preflight-view", Static).update(text)
+        self.query_one(TabbedContent).active = "tab-preflight"
+
+    def show_nothing(self) -> None:
+        """No migration exists any more (or yet): empty every tab rather than keep a stale one."""
+        self.shown = None
+        self._sql = ""
+        self.query_one("#sql-view", SqlView).show_sql("-- no migrations: add a file to sql/")
+        self.query_one("#undo-view", SqlView).show_sql("")
+        self.query_one("#diff-view", Static).update("")
+        self.query_one("#info-view", Static).update("")
+        self.show_findings(None)
 
     def show_object(self, node: CatalogNode, ddl: str) -> None:
         """Show a schema object's definition in the SQL tab."""

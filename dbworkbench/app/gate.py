@@ -19,8 +19,6 @@ from dbworkbench.core.db import configured_identity, connection_identity
 from dbworkbench.core.discovery import MigrationFile
 from dbworkbench.core.session import Session
 from dbworkbench.errors import PlanError, ProtectedEnvironmentError
-from dbworkbench.lint.approvals import load_approvals, unapproved
-from dbworkbench.lint.project import lint_migration
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +95,9 @@ def require_approvals(settings: Settings, protection: Protection, migrations: li
     """
     if not protection.protected:
         return
+    from dbworkbench.lint.approvals import load_approvals, unapproved  # the linter loads only when it is needed
+    from dbworkbench.lint.project import lint_migration
+
     approvals = load_approvals(settings)
     blocked: list[str] = []
     for migration in migrations:

@@ -15,7 +15,7 @@ from dbworkbench.app.gate import (
 )
 from dbworkbench.app.reports import WriteReport
 from dbworkbench.app.state import read_state
-from dbworkbench.app.vocabulary import Verb
+from dbworkbench.app.vocabulary import RECIPES, Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.authoring import new_migration, not_null_column, write_recipe
 from dbworkbench.core.discovery import MigrationKind
@@ -27,7 +27,6 @@ from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError, StaleStateError
 
-RECIPES = ("not-null",)
 """Multi-step recipes `new --recipe` writes."""
 
 

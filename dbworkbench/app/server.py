@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
+from dbworkbench.app.vocabulary import ServerAction
 from dbworkbench.config import Settings
 from dbworkbench.core.db import embedded_server
-
-
-class ServerAction(StrEnum):
-    """What `server` does."""
-
-    STATUS = "status"
-    START = "start"
-    STOP = "stop"
 
 
 @dataclass(frozen=True, slots=True)

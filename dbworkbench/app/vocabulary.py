@@ -40,3 +40,15 @@ class Verb(StrEnum):
 
 RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})
 """Verbs that run migration files through the executor."""
+
+
+class ServerAction(StrEnum):
+    """What `server` does."""
+
+    STATUS = "status"
+    START = "start"
+    STOP = "stop"
+
+
+RECIPES = ("not-null",)
+"""The online recipes `new --recipe` writes."""

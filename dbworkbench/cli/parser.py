@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbworkbench import __version__
-from dbworkbench.app.maintenance import RECIPES
-from dbworkbench.app.server import ServerAction
-from dbworkbench.app.vocabulary import Verb
+from dbworkbench.app.vocabulary import RECIPES, ServerAction, Verb
 from dbworkbench.config import Overrides, Settings, load_settings
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from dbworkbench.app.gate import ConfirmRequest
 from dbworkbench.core import events as ev
+
+if TYPE_CHECKING:
+    from dbworkbench.app.gate import ConfirmRequest
 
 
 @dataclass

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from dbworkbench.app.schema_as_code import DiffReport, DriftReport, PlanReport, SchemaReport
-from dbworkbench.app.server import ServerAction, ServerReport
+from dbworkbench.app.server import ServerReport
+from dbworkbench.app.vocabulary import ServerAction
 from dbworkbench.schema.desired import tagged
 from dbworkbench.schema.diff import Change
 

@@ -1,27 +1,24 @@
 """One handler per verb: map the parsed arguments onto the verb's `app` function, render its report, return the
-exit code. No migration logic here."""
+exit code. No migration logic here.
+
+Each handler imports its `app` module and renderer when it runs, so a command loads only what it uses (`status`
+never loads the linter, the schema model, sqlglot or Textual): start-up is most of a quick command's time.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from dbworkbench.app import inspection, maintenance, migrations, safety, schema_as_code
-from dbworkbench.app.analysis import analyze as analyze_pending
-from dbworkbench.app.engine import ui as workbench_engine
-from dbworkbench.app.gate import Confirm, ConfirmRequest
-from dbworkbench.app.preflight import Verdict
-from dbworkbench.app.preflight import preflight as preflight_of
-from dbworkbench.app.reports import ApplyReport
-from dbworkbench.app.server import ServerAction
-from dbworkbench.app.server import server as embedded_server
-from dbworkbench.app.vocabulary import Verb
-from dbworkbench.cli import render_migrations as out
-from dbworkbench.cli import render_safety, render_schema
-from dbworkbench.cli.prompts import ProgressPrinter, ask_typed_confirmation
+from dbworkbench.app.vocabulary import ServerAction, Verb
 from dbworkbench.config import Settings
 from dbworkbench.errors import ConfigError, ExitCode
+
+if TYPE_CHECKING:
+    from dbworkbench.app.gate import Confirm, ConfirmRequest
+    from dbworkbench.app.reports import ApplyReport
+    from dbworkbench.cli.prompts import ProgressPrinter
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 """Runs one verb; returns the exit code."""
@@ -37,11 +34,15 @@ class WriteOptions(TypedDict):
 
 
 def _write_options(args: argparse.Namespace) -> WriteOptions:
+    from dbworkbench.cli.prompts import ProgressPrinter
+
     return WriteOptions(dry_run=args.dry_run, confirm=_confirm(args), on_event=ProgressPrinter(args.verbose),
                         per_statement=args.verbose)
 
 
 def _confirm(args: argparse.Namespace) -> Confirm:
+    from dbworkbench.cli.prompts import ask_typed_confirmation
+
     def confirm(request: ConfirmRequest) -> bool:
         return bool(args.yes) or ask_typed_confirmation(request)
     return confirm
@@ -52,48 +53,70 @@ def _emit(text: str) -> None:
 
 
 def _applied(args: argparse.Namespace, report: ApplyReport, verb: Verb) -> int:
+    from dbworkbench.cli import render_migrations as out
+
     _emit(out.apply_json(report) if args.json else out.apply_text(report, verb))
     return int(ExitCode.OK)
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import inspection
+    from dbworkbench.cli import render_migrations as out
+
     report = inspection.status(settings)
     _emit(out.status_json(report) if args.json else out.status_text(report))
     return int(ExitCode.OK)
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import migrations
+
     report = migrations.migrate(settings, target=args.to, steps=args.steps, **_write_options(args))
     return _applied(args, report, Verb.MIGRATE)
 
 
 def up(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import migrations
+
     report = migrations.up(settings, **_write_options(args))
     return _applied(args, report, Verb.UP)
 
 
 def down(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import migrations
+
     report = migrations.down(settings, target=args.to, steps=args.steps, **_write_options(args))
     return _applied(args, report, Verb.DOWN)
 
 
 def redo(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import migrations
+
     report = migrations.redo(settings, **_write_options(args))
     return _applied(args, report, Verb.REDO)
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import inspection
+    from dbworkbench.cli import render_migrations as out
+
     report = inspection.validate(settings)
     _emit(out.validation_json(report) if args.json else out.validation_text(report))
     return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
 
 
 def repair(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import maintenance
+    from dbworkbench.cli import render_migrations as out
+
     _emit(out.write_text(maintenance.repair(settings, dry_run=args.dry_run, confirm=_confirm(args)), Verb.REPAIR))
     return int(ExitCode.OK)
 
 
 def baseline(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import maintenance
+    from dbworkbench.cli import render_migrations as out
+
     report = maintenance.baseline(settings, args.baseline_version, description=args.description,
                                   dry_run=args.dry_run, confirm=_confirm(args))
     _emit(out.write_text(report, Verb.BASELINE))
@@ -101,11 +124,17 @@ def baseline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def clean(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import maintenance
+    from dbworkbench.cli import render_migrations as out
+
     _emit(out.write_text(maintenance.clean(settings, dry_run=args.dry_run, confirm=_confirm(args)), Verb.CLEAN))
     return int(ExitCode.OK)
 
 
 def protect(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import maintenance
+    from dbworkbench.cli import render_migrations as out
+
     report = maintenance.protect(settings, off=args.off, dry_run=args.dry_run, confirm=_confirm(args))
     _emit(out.write_text(report, Verb.PROTECT) if report.changes else
           ("not protected: nothing to remove." if args.off else "already protected."))
@@ -113,30 +142,44 @@ def protect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def new(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import maintenance
+
     for path in maintenance.new(settings, args.words, recipe=args.recipe):
         _emit(f"created {path}")
     return int(ExitCode.OK)
 
 
 def history(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import inspection
+    from dbworkbench.cli import render_migrations as out
+
     report = inspection.history(settings, version=args.version)
     _emit(out.events_json(report) if args.json else out.events_text(report))
     return int(ExitCode.OK)
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import inspection
+    from dbworkbench.cli import render_migrations as out
+
     report = inspection.show(settings, args.version)
     _emit(out.show_json(report) if args.json else out.show_text(report))
     return int(ExitCode.OK)
 
 
 def server(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.server import server as embedded_server
+    from dbworkbench.cli import render_schema
+
     report = embedded_server(settings, ServerAction(args.action))
     _emit(render_schema.server_json(report) if args.json else render_schema.server_text(report))
     return int(ExitCode.OK)
 
 
 def lint(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import safety
+    from dbworkbench.cli import render_safety
+
     report = safety.lint(settings, paths=args.files or None, pending=args.pending, server_major=args.server_version)
     _emit(render_safety.lint_json(report) if args.json else render_safety.lint_text(report))
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
@@ -153,6 +196,9 @@ def _renames(items: list[str]) -> dict[str, str]:
 
 
 def diff(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import schema_as_code
+    from dbworkbench.cli import render_schema
+
     report = schema_as_code.diff(settings, args.source, args.target, allow_data_loss=args.allow_data_loss,
                                  renames=_renames(args.rename))
     _emit(render_schema.diff_json(report) if args.json else render_schema.diff_text(report))
@@ -160,42 +206,62 @@ def diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def plan(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import schema_as_code
+    from dbworkbench.cli import render_schema
+
     report = schema_as_code.plan(settings, allow_data_loss=args.allow_data_loss, write=args.write)
     _emit(render_schema.plan_json(report) if args.json else render_schema.plan_text(report))
     return int(ExitCode.OK)
 
 
 def drift(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import schema_as_code
+    from dbworkbench.cli import render_schema
+
     report = schema_as_code.drift(settings)
     _emit(render_schema.drift_json(report) if args.json else render_schema.drift_text(report))
     return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
 
 
 def schema(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import schema_as_code
+    from dbworkbench.cli import render_schema
+
     report = schema_as_code.schema(settings, object_name=args.object)
     _emit(render_schema.schema_json(report) if args.json else render_schema.schema_text(report))
     return int(ExitCode.OK)
 
 
 def analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.analysis import analyze as analyze_pending
+    from dbworkbench.cli import render_safety
+
     reports = analyze_pending(settings)
     _emit(render_safety.analysis_json(reports) if args.json else render_safety.analysis_text(reports))
     return int(ExitCode.OK)
 
 
 def preflight(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.preflight import Verdict
+    from dbworkbench.app.preflight import preflight as preflight_of
+    from dbworkbench.cli import render_safety
+
     report = preflight_of(settings, args.version)
     _emit(render_safety.preflight_json(report) if args.json else "\n".join(report.lines))
     return int(ExitCode.LOCKED if report.verdict is Verdict.BLOCKED else ExitCode.OK)
 
 
 def approve(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import safety
+    from dbworkbench.cli import render_safety
+
     report = safety.approve(settings, args.version, reason=args.reason, rules=args.rule, reviewer=args.reviewer)
     _emit(render_safety.approval_text(report))
     return int(ExitCode.OK)
 
 
 def ui(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.engine import ui as workbench_engine
     from dbworkbench.tui.app import run_workbench  # Textual loads only for the workbench
 
     run_workbench(workbench_engine(settings), keymap=settings.keys)
@@ -207,7 +273,8 @@ HANDLERS: dict[str, Handler] = {
     Verb.VALIDATE: validate, Verb.REPAIR: repair, Verb.BASELINE: baseline, Verb.CLEAN: clean,
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
-    Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve, Verb.PREFLIGHT: preflight,
+    Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
+    Verb.PREFLIGHT: preflight,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

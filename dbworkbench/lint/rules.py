@@ -91,7 +91,8 @@ def _type_name(column: Node) -> tuple[str, bool]:
 
 
 def index_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
-    if stmt.get("concurrent") or _is_new(context, stmt.get("relation")):
+    only = (stmt.get("relation") or {}).get("inh") is not True  # ON ONLY: lint.rules_storage.index_on_only
+    if stmt.get("concurrent") or _is_new(context, stmt.get("relation")) or only:
         return
     context.touches_existing = True
     yield Hit("require-concurrent-index-creation", Severity.ERROR,

@@ -16,6 +16,7 @@ from dbworkbench.core.steps import autocommit_reason, enum_value_used_later
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.rules import RULES, FileContext, Hit
+from dbworkbench.lint.rules_storage import MORE_RULES
 
 ALLOW_RE = re.compile(r"--\s*dbworkbench:allow\s+([\w,\s-]+?)(?:\s+because\s+(\S.*))?$", re.IGNORECASE | re.MULTILINE)
 """A suppression comment: the rules, then `because` and the reason."""
@@ -108,6 +109,7 @@ def _no_rules(node: object, context: FileContext) -> Iterable[Hit]:
 def _hits(kind: str, node: dict[str, Any], context: FileContext) -> Iterator[Hit]:
     """The rules for a statement, and for what it runs inside: data-modifying CTEs and DO blocks."""
     yield from RULES.get(kind, _no_rules)(node, context)
+    yield from MORE_RULES.get(kind, _no_rules)(node, context)
     for cte in node.get("withClause", {}).get("ctes", []) if isinstance(node.get("withClause"), dict) else []:
         inner = cte.get("CommonTableExpr", {}).get("ctequery", {})
         for inner_kind, inner_node in inner.items():

@@ -183,3 +183,22 @@ def test_an_unreadable_folder_or_file_is_named_not_a_bug(project: Project, unrea
     assert result.returncode not in (0, 70), result
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr, result.stderr
     assert unreadable.removeprefix("sql/") in result.stderr and "cannot be read" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("verb", "parses"), [("status", False), ("validate", True)])
+def test_status_and_validate_load_only_what_they_use(project: Project, verb: str, parses: bool) -> None:
+    """Start-up is most of a quick command's time: no linter, schema model or Textual for these, and no SQL parser
+    for status (validate parses the pending files, with pglast)."""
+    import subprocess
+    import sys
+
+    project.write("V1__a.sql", "CREATE TABLE a (x int);\n")
+    roots = ("textual", "sqlglot", "pygments") + (() if parses else ("pglast",))
+    code = (f"import sys; from dbworkbench.cli import main; code = main([{verb!r}]); "
+            f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {roots!r} "
+            "or m.startswith(('dbworkbench.lint', 'dbworkbench.schema', 'dbworkbench.tui'))); "
+            "print('HEAVY', heavy, file=sys.stderr); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr, result.stderr

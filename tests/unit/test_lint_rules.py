@@ -20,6 +20,20 @@ def rules(sql: str, *, server_major: int = 18) -> set[str]:
     ("CREATE TABLE t (x int); CREATE INDEX i ON t (x);", set()),
     ("DROP INDEX i;", {"require-concurrent-index-deletion"}),  # a warning now: brief ACCESS EXCLUSIVE
     ("DROP INDEX CONCURRENTLY i;", set()),
+    ("REFRESH MATERIALIZED VIEW mv;", {"require-concurrent-refresh"}),
+    ("REFRESH MATERIALIZED VIEW CONCURRENTLY mv;", set()),
+    ("CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x WITH NO DATA; REFRESH MATERIALIZED VIEW mv;", set()),
+    ("ALTER TABLE orders SET UNLOGGED;", {"ban-set-logged"}),
+    ("ALTER TABLE orders SET LOGGED;", {"ban-set-logged"}),
+    ("CREATE UNLOGGED TABLE s (x int); ALTER TABLE s SET LOGGED;", set()),
+    ("ALTER TABLE orders SET TABLESPACE fast;", {"ban-set-tablespace"}),
+    ("ALTER TABLE parted DETACH PARTITION p1;", {"detach-partition-not-concurrent"}),
+    ("ALTER TABLE parted DETACH PARTITION p1 CONCURRENTLY;", set()),
+    ("ALTER SCHEMA billing RENAME TO invoicing;", {"renaming-schema"}),
+    ("CREATE INDEX i ON ONLY parted (x);", {"index-on-only"}),
+    ("CREATE TEMP TABLE scratch (x int); DROP TABLE scratch;", set()),
+    ("CREATE TABLE fresh AS SELECT 1 AS x; ALTER TABLE fresh RENAME TO fresher;", set()),
+    ("CREATE TABLE fresh (x int); ALTER TABLE fresh RENAME TO fresher;", set()),
     ("DROP TABLE orders;", {"ban-drop-table"}),
     ("CREATE TABLE t (x int); DROP TABLE t;", set()),
     ("DROP SCHEMA billing CASCADE;", {"ban-drop-schema"}),
@@ -111,3 +125,8 @@ def test_non_ascii_positions_and_syntax_errors() -> None:
     assert (finding.line, finding.rule) == (3, "require-concurrent-index-deletion")
     (syntax,) = lint_text("SELECT 1;\nALTR TABLE x;", "x")
     assert (syntax.rule, syntax.line, syntax.column) == ("syntax-error", 2, 1)
+
+
+def test_detach_partition_concurrently_is_only_suggested_where_it_exists() -> None:
+    assert rules("ALTER TABLE parted DETACH PARTITION p1;", server_major=13) == set()
+    assert rules("ALTER TABLE parted DETACH PARTITION p1;", server_major=14) == {"detach-partition-not-concurrent"}

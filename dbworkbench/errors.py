@@ -152,7 +152,14 @@ class MigrationFailedError(DbWorkbenchError):
         super().__init__("\n".join(parts))
 
 
-class MigrationInterruptedError(DbWorkbenchError):
+class CancelledError(DbWorkbenchError):
+    """The person stopped a read (a data preview, say) before it finished: nothing to report but that."""
+
+    title = "cancelled"
+    exit_code = ExitCode.INTERRUPTED
+
+
+class MigrationInterruptedError(CancelledError):
     """The run was stopped by the person (Ctrl-C or cancel) between or during statements."""
 
     title = "interrupted"

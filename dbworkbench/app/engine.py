@@ -61,7 +61,8 @@ class EngineApi(Protocol):
     def analyze(self) -> list[StatementReport]: ...
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]: ...
     def catalog_definition(self, node: CatalogNode) -> str: ...
-    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]: ...
+    def catalog_rows(self, node: CatalogNode, cancel: CancelToken | None = None
+                     ) -> tuple[list[str], list[tuple[str, ...]]]: ...
     def for_environment(self, name: str) -> EngineApi: ...
 
 
@@ -200,10 +201,18 @@ class Engine:
         with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
             return definition(conn, node)
 
-    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]:
-        """The first rows of a table or view, read-only and bounded (`catalog_browser.first_rows`)."""
+    def catalog_rows(self, node: CatalogNode, cancel: CancelToken | None = None
+                     ) -> tuple[list[str], list[tuple[str, ...]]]:
+        """The first rows of a table or view, read-only and bounded (`catalog_browser.first_rows`); `cancel`
+        stops the query on the server."""
         with connect(resolve_target(self.settings), purpose="browse", create_missing=True) as conn:
-            return first_rows(conn, node)
+            if cancel is not None:
+                cancel.attach(conn)
+            try:
+                return first_rows(conn, node)
+            finally:
+                if cancel is not None:
+                    cancel.attach(None)
 
     def for_environment(self, name: str) -> Engine:
         """The same project on another environment."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from dbworkbench.errors import PlanError
+from dbworkbench.errors import CancelledError, PlanError
 
 GROUPS = (
     ("tables", "Tables", "c.relkind IN ('r', 'p')"),
@@ -128,10 +128,10 @@ PREVIEW_TIMEOUT = "5s"
 def first_rows(conn: psycopg.Connection[Any], node: CatalogNode, limit: int = PREVIEW_ROWS
                ) -> tuple[list[str], list[tuple[str, ...]]]:
     """The first rows of a table, view or materialized view, read-only and bounded (rows and time); each value
-    as text, shortened.
+    as text, shortened. Cancelling the connection's statement (`core.cancel.CancelToken`) ends it early.
 
     Raises:
-        PlanError: not a relation with rows, or the server refused (timeout, privileges).
+        PlanError: not a relation with rows, the server refused (timeout, privileges), or it was cancelled.
     """
     from psycopg import sql
 
@@ -145,6 +145,11 @@ def first_rows(conn: psycopg.Connection[Any], node: CatalogNode, limit: int = PR
                                                                           sql.Literal(limit)))
             columns = [c.name for c in cur.description or []]
             rows = [tuple("NULL" if v is None else _short(str(v)) for v in row) for row in cur.fetchall()]
+    except psycopg.errors.QueryCanceled as exc:
+        if "timeout" not in str(exc):
+            raise CancelledError(f"stopped reading {node.schema}.{node.name}.") from exc
+        raise PlanError(f"stopped reading {node.schema}.{node.name}: it took longer than the preview's "
+                        f"statement_timeout ({PREVIEW_TIMEOUT}).", title="data preview") from exc
     except psycopg.Error as exc:
         raise PlanError(f"cannot read {node.schema}.{node.name}: {exc.diag.message_primary or exc}.",
                         title="data preview") from exc

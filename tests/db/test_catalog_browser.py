@@ -66,8 +66,28 @@ def test_the_data_preview_is_bounded_and_read_only(conn: Conn,
     assert conn.execute("SELECT count(*) FROM log").fetchone() == (0,)
     monkeypatch.setattr(cb, "PREVIEW_TIMEOUT", "300ms")
     started = time.monotonic()
-    with pytest.raises(PlanError, match="statement timeout"):
+    with pytest.raises(PlanError, match="statement_timeout"):
         cb.first_rows(conn, nodes["slow"])
     assert time.monotonic() - started < 10
     with pytest.raises(PlanError, match="no rows to show"):
         cb.first_rows(conn, cb.CatalogNode("sequence", "public", "s", "s"))
+
+
+def test_the_data_preview_can_be_cancelled(project: Any, settings_of: Any) -> None:
+    import threading
+
+    from dbworkbench.app.engine import Engine
+    from dbworkbench.core.cancel import CancelToken
+    from dbworkbench.errors import CancelledError
+
+    project.query("CREATE VIEW slow AS SELECT 1 AS s FROM pg_sleep(20)")
+    engine = Engine(settings_of(project))
+    node = next(n for n in engine.catalog_children(next(
+        g for g in engine.catalog_children(next(s for s in engine.catalog_children(None) if s.name == "public"))
+        if g.group == "views")) if n.name == "slow")
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(CancelledError):
+        engine.catalog_rows(node, token)
+    assert time.monotonic() - started < 4

@@ -180,7 +180,8 @@ class FakeEngine:
     def catalog_children(self, node: CatalogNode | None) -> list[CatalogNode]:
         return self.catalog.get(node.name if node else "", [])
 
-    def catalog_rows(self, node: CatalogNode) -> tuple[list[str], list[tuple[str, ...]]]:
+    def catalog_rows(self, node: CatalogNode, cancel: CancelToken | None = None
+                     ) -> tuple[list[str], list[tuple[str, ...]]]:
         return ["id"], [("1",), ("2",)]
 
     def catalog_definition(self, node: CatalogNode) -> str:

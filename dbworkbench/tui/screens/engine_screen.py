@@ -109,8 +109,8 @@ class EngineBackedScreen(Screen[None]):
             key, expected_history=history_mark)))
 
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False, description="reading rows")
-    def _load_rows(self, node: CatalogNode) -> None:
-        self._post_result("data preview", lambda: msg.RowsLoaded(node, *self.engine.catalog_rows(node)))
+    def _load_rows(self, node: CatalogNode, cancel: CancelToken) -> None:
+        self._post_result("data preview", lambda: msg.RowsLoaded(node, *self.engine.catalog_rows(node, cancel)))
 
     @work(thread=True, exclusive=True, group="definition", exit_on_error=False, description="reading a definition")
     def _load_definition(self, node: CatalogNode) -> None:

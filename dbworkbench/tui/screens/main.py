@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from dbworkbench.app.engine import EngineApi
 from dbworkbench.app.reports import PlannedStep, ShowReport
 from dbworkbench.app.vocabulary import Verb
+from dbworkbench.core.cancel import CancelToken
 from dbworkbench.core.catalog_browser import CatalogNode
 from dbworkbench.core.planner import State
 from dbworkbench.errors import DbWorkbenchError
@@ -77,6 +78,8 @@ class MainScreen(ReviewingScreen):
         """The next status shows the newest history row (after a write ran files)."""
         self.chosen_object: CatalogNode | None = None
         """The schema-tree object last selected (for its rows, `o`)."""
+        self._rows_cancel: CancelToken | None = None
+        """Stops the data preview's query while it runs (Esc)."""
 
     def on_resize(self, event: events.Resize) -> None:
         """Below COMPACT_WIDTH columns the browser and the preview take the whole width in turn (`p` toggles)."""
@@ -259,13 +262,16 @@ class MainScreen(ReviewingScreen):
             self.query_one(ProgressStrip).say("select a table or view in the Schema tab (2) to see its rows.",
                                               error=True)
             return
-        self.query_one(ProgressStrip).say(f"reading the first rows of {node.schema}.{node.name} (read-only)…")
-        self._load_rows(node)
+        self.query_one(ProgressStrip).say(f"reading the first rows of {node.schema}.{node.name} (read-only; Esc "
+                                          "stops it)…")
+        self._rows_cancel = CancelToken()
+        self._load_rows(node, self._rows_cancel)
         if self.has_class("-compact"):
             self.add_class("-preview-shown")
 
     @on(msg.RowsLoaded)
     def _rows_loaded(self, message: msg.RowsLoaded) -> None:
+        self._rows_cancel = None
         self.query_one(PreviewPane).show_rows(message.node, message.columns, message.rows)
         self.query_one(ProgressStrip).say(f"{message.node.schema}.{message.node.name}: {len(message.rows)} row(s) "
                                           "shown (Data tab).")
@@ -313,6 +319,11 @@ class MainScreen(ReviewingScreen):
         self.after_write()
 
     def action_cancel(self) -> None:
+        if self._rows_cancel is not None:
+            self._rows_cancel.cancel()
+            self._rows_cancel = None
+            self.query_one(ProgressStrip).say("data preview stopped.")
+            return
         if not self.cancel_write() and self.query_one("#filter").display:
             self.query_one("#filter", Input).value = ""
             self.query_one("#filter").display = False

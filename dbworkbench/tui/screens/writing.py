@@ -16,7 +16,7 @@ from dbworkbench.app.engine import EngineApi
 from dbworkbench.app.reports import Expected, PlannedStep
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.core.cancel import CancelToken
-from dbworkbench.errors import MigrationInterruptedError, StaleStateError
+from dbworkbench.errors import CancelledError, StaleStateError
 from dbworkbench.tui import messages as msg
 from dbworkbench.tui.screens.confirm_apply import ConfirmApplyModal
 from dbworkbench.tui.screens.engine_screen import EngineBackedScreen
@@ -193,7 +193,7 @@ class WritingScreen(EngineBackedScreen):
                                               "loaded; reloaded, nothing was run: look again.", error=True)
             self.notify(message.error.message, title="history changed", severity="warning", timeout=12)
             return
-        if isinstance(message.error, MigrationInterruptedError):
+        if isinstance(message.error, CancelledError):
             self.query_one(ProgressStrip).say(f"✗ {message.operation} cancelled: {message.error.message}", error=True)
             return
         self.query_one(ProgressStrip).say(f"✗ {message.operation}: {message.error.title}", error=True)

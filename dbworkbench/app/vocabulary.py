@@ -30,6 +30,7 @@ class Verb(StrEnum):
     ANALYZE = "analyze"
     APPROVE = "approve"
     PREFLIGHT = "preflight"
+    ROUNDTRIP = "roundtrip"
     UI = "ui"
 
     @property

@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
             "locks it asks for, sessions holding those tables, long transactions, replication lag; exit 4 when "
             "blocked", json=True)
     p.add_argument("version", nargs="?", help="a pending version (default: the next one)")
+    p = add(Verb.ROUNDTRIP, "prove undos on a scratch database: up, undo (the schema before must come back, compared "
+            "as catalogs), up again; exit 5 on any difference", json=True)
+    p.add_argument("versions", nargs="*", metavar="VERSION", help="files to check (default: every file with an undo)")
+    p.add_argument("--pending", action="store_true", help="check the files pending on the environment")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

@@ -6,6 +6,7 @@ import json
 
 from dbworkbench.app.analysis import StatementReport
 from dbworkbench.app.preflight import PreflightReport, SessionNow
+from dbworkbench.app.roundtrip import RoundTripReport
 from dbworkbench.app.safety import ApprovalReport
 from dbworkbench.lint.project import LintReport
 
@@ -78,3 +79,31 @@ def preflight_json(report: PreflightReport) -> str:
         "long_transactions": [session(t) for t in report.long_transactions],
         "replication": [{"standby": name, "replay_lag_seconds": lag} for name, lag in report.replication],
         "lock_timeout": report.lock_timeout, "statement_timeout": report.statement_timeout}, indent=2)
+
+
+def roundtrip_text(report: RoundTripReport) -> str:
+    """One line per file, and under a failing one the schema difference, then a summary."""
+    lines = []
+    for item in report.files:
+        if not item.checked:
+            lines.append(f"· V{item.version} {item.script}: no undo, nothing to prove (irreversible as written)")
+            continue
+        lines.append(f"{'✓' if item.ok else '✗'} V{item.version} {item.script}")
+        if item.left_behind:
+            lines.append("    its undo does not give back the schema before; the undo is missing:")
+            lines += [f"      {ddl}" for ddl in item.left_behind]
+        if item.not_again:
+            lines.append("    applied again after its undo, it gives another schema; from the second to the first:")
+            lines += [f"      {ddl}" for ddl in item.not_again]
+    checked = [f for f in report.files if f.checked]
+    failed = [f for f in checked if not f.ok]
+    lines.append(f"{len(checked)} undo(s) checked, {len(failed)} do not round-trip, "
+                 f"{len(report.files) - len(checked)} file(s) without an undo.")
+    return "\n".join(lines)
+
+
+def roundtrip_json(report: RoundTripReport) -> str:
+    """The round trips as JSON."""
+    return json.dumps({"ok": report.ok, "files": [
+        {"script": f.script, "version": f.version, "checked": f.checked, "ok": f.ok,
+         "left_behind": list(f.left_behind), "not_again": list(f.not_again)} for f in report.files]}, indent=2)

@@ -251,6 +251,15 @@ def preflight(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.LOCKED if report.verdict is Verdict.BLOCKED else ExitCode.OK)
 
 
+def roundtrip(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.roundtrip import roundtrip as prove_undos
+    from dbworkbench.cli import render_safety
+
+    report = prove_undos(settings, args.versions or None, pending=args.pending)
+    _emit(render_safety.roundtrip_json(report) if args.json else render_safety.roundtrip_text(report))
+    return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
+
+
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import safety
     from dbworkbench.cli import render_safety
@@ -274,7 +283,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
-    Verb.PREFLIGHT: preflight,
+    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

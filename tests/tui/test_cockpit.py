@@ -217,6 +217,13 @@ async def test_preflight_panel_names_the_session_holding_the_table(project: Proj
             shown = str(screen.query_one("#preflight-view", Static).render())
             assert shown.startswith("✗ blocked now: pid") and f"pid {holder.info.backend_pid}" in shown, shown
             assert "nightly-report" in shown and "ACCESS EXCLUSIVE on t" in shown
+            assert "measured on a scratch copy (a):" in shown and "not analyzed yet" in shown
+            await pilot.press("a")
+            await settle(pilot, rounds=8)
+            await pilot.press("g")
+            await settle(pilot, rounds=6)
+            shown = str(screen.query_one("#preflight-view", Static).render())
+            assert "not analyzed yet" not in shown.split("measured on a scratch copy")[1], shown
             assert "blocked now" in str(screen.query_one(ProgressStrip).render())
     assert project.query("SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'y'") \
         == [(0,)]

@@ -175,6 +175,9 @@ class PreviewPane(Vertical):
         variables = self.app.theme_variables
         colour = {"clear": "success", "caution": "warning", "blocked": "error"}[report.verdict.value]
         lines = report.lines
+        measured = next((found for name, found in self.measured.items() if report.script.endswith(name)
+                         or name.endswith(report.script)), None)
+        lines += ["", "measured on a scratch copy (a):", *(measured or ["  not analyzed yet: press a"])]
         text = Text(lines[0] + "\n", style=variables.get(colour, ""))
         text.append("\n".join(lines[1:]))
         self.query_one("#preflight-view", Static).update(text)

@@ -78,14 +78,14 @@ def roundtrip(settings: Settings, versions: list[str] | None = None, *, pending:
             assert file.version is not None
             checked = file.version.canonical in wanted
             if not checked:
-                _run(conn, file, file.up_sql, placeholders, "up")
+                run_on_scratch(conn, file, file.up_sql, placeholders, "up")
                 continue
             if file.undo_sql is None:
-                _run(conn, file, file.up_sql, placeholders, "up")
+                run_on_scratch(conn, file, file.up_sql, placeholders, "up")
                 results.append(RoundTrip(file.script, file.version.text, checked=False))
                 continue
             results.append(_check(conn, file, placeholders))
-            _run(conn, file, file.up_sql, placeholders, "up")  # the state the next files are written against
+            run_on_scratch(conn, file, file.up_sql, placeholders, "up")  # the state the next files are written against
     return RoundTripReport(tuple(results))
 
 
@@ -99,7 +99,7 @@ def _check(conn: psycopg.Connection[Any], file: MigrationFile, placeholders: dic
         conn.execute("BEGIN")
     try:
         before = introspect(conn)
-        _run(conn, file, file.up_sql, placeholders, "up")
+        run_on_scratch(conn, file, file.up_sql, placeholders, "up")
         after = introspect(conn)
         failed = _attempt(conn, file, file.undo_sql, placeholders, "undo", in_transaction)
         if failed:
@@ -121,7 +121,7 @@ def _attempt(conn: psycopg.Connection[Any], file: MigrationFile, text: str, plac
     if in_transaction:
         conn.execute("SAVEPOINT roundtrip_attempt")
     try:
-        _run(conn, file, text, placeholders, what)
+        run_on_scratch(conn, file, text, placeholders, what)
     except PlanError as exc:
         if in_transaction:
             conn.execute("ROLLBACK TO SAVEPOINT roundtrip_attempt")
@@ -149,7 +149,7 @@ def _wanted(settings: Settings, files: list[MigrationFile], versions: list[str] 
     return chosen
 
 
-def _run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, placeholders: dict[str, str],
+def run_on_scratch(conn: psycopg.Connection[Any], file: MigrationFile, text: str, placeholders: dict[str, str],
          what: str) -> None:
     try:
         substituted = substitute(text, placeholders).text

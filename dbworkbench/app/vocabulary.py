@@ -31,6 +31,7 @@ class Verb(StrEnum):
     APPROVE = "approve"
     PREFLIGHT = "preflight"
     ROUNDTRIP = "roundtrip"
+    UNDO = "undo"
     UI = "ui"
 
     @property

@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
             "as catalogs), up again; exit 5 on any difference", json=True)
     p.add_argument("versions", nargs="*", metavar="VERSION", help="files to check (default: every file with an undo)")
     p.add_argument("--pending", action="store_true", help="check the files pending on the environment")
+    p = add(Verb.UNDO, "generate a file's undo from the schema before and after it (on a scratch database), checked "
+            "by applying it; --write appends it as the file's -- @undo section", json=True)
+    p.add_argument("version")
+    p.add_argument("--write", action="store_true", help="append it to the file (refused when it has an undo)")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

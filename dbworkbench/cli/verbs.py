@@ -260,6 +260,26 @@ def roundtrip(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
 
 
+def undo(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from dbworkbench.app.generated_undo import generate_undo
+
+    report = generate_undo(settings, args.version, write=args.write)
+    if args.json:
+        _emit(json.dumps({"script": report.script, "sql": report.sql, "irreversible": list(report.irreversible),
+                          "verified": report.verified, "left_behind": list(report.left_behind),
+                          "written": report.written}, indent=2))
+    elif report.written:
+        _emit(f"wrote the undo of {report.script} into {report.written} (checked on a scratch copy)"
+              + "".join(f"\n  irreversible: {line}" for line in report.irreversible))
+    else:
+        _emit(report.section.rstrip() if report.verified else
+              report.section.rstrip() + "\n-- NOT VERIFIED: applied on a scratch copy it does not give back the "
+              "schema before; it would still need:\n" + "\n".join(f"--   {d}" for d in report.left_behind))
+    return int(ExitCode.OK if report.verified else ExitCode.INTEGRITY)
+
+
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import safety
     from dbworkbench.cli import render_safety
@@ -283,7 +303,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
-    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip,
+    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

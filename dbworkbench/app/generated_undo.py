@@ -79,8 +79,10 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
         before = introspect(conn)
         run_on_scratch(conn, target, target.up_sql, placeholders, "up")
         after = introspect(conn)
-        forward = diff_snapshots(before, after, allow_data_loss=True)
-        backward = diff_snapshots(after, before, allow_data_loss=True)
+        up_text = substitute(target.up_sql, placeholders).text
+        forward = diff_snapshots(before, after, allow_data_loss=True, renames=reversed_renames(up_text, forward=True))
+        backward = diff_snapshots(after, before, allow_data_loss=True,
+                                  renames=reversed_renames(up_text))
         undo_sql = tagged(backward) if backward.changes else ""
         run_on_scratch(conn, target, undo_sql, placeholders, "generated undo")
         rest = diff_snapshots(introspect(conn), before, allow_data_loss=True)
@@ -97,6 +99,43 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
     text = path.read_text(encoding="utf-8")
     path.write_text(text + ("" if text.endswith("\n") else "\n") + result.section, encoding="utf-8")
     return GeneratedUndo(result.script, result.sql, result.irreversible, True, (), str(path))
+
+
+def reversed_renames(text: str, *, forward: bool = False) -> dict[str, str]:
+    """The file's table and column renames, turned round for the undo (`schema.diff`'s `renames`): the undo of
+    `ALTER TABLE a RENAME TO b` renames b back to a instead of dropping b (and its rows) and creating a empty.
+    `forward`: as the file makes them (so a rename is not mistaken for a drop that loses data)."""
+    import json
+
+    from pglast import parser
+
+    try:
+        tree = json.loads(parser.parse_sql_json(text))
+    except parser.ParseError:
+        return {}
+    renames: dict[str, str] = {}
+    original: dict[str, str] = {}
+    """A table's name now -> its name before the file (the undo renames tables back before their columns)."""
+    for raw in tree.get("stmts", []):
+        node = raw.get("stmt", {}).get("RenameStmt")
+        if not node or not node.get("relation"):
+            continue
+        relation = node["relation"]
+        schema = relation.get("schemaname") or "public"
+        first = original.get(relation["relname"], relation["relname"])
+        if node.get("renameType") == "OBJECT_TABLE":
+            if forward:
+                renames[f"{schema}.{relation['relname']}"] = node["newname"]
+            else:
+                renames.pop(f"{schema}.{relation['relname']}", None)
+                renames[f"{schema}.{node['newname']}"] = first
+            original[node["newname"]] = first
+        elif node.get("renameType") == "OBJECT_COLUMN":
+            if forward:
+                renames[f"{schema}.{relation['relname']}.{node['subname']}"] = node["newname"]
+            else:
+                renames[f"{schema}.{first}.{node['newname']}"] = node["subname"]
+    return renames
 
 
 def _dml(text: str) -> list[str]:

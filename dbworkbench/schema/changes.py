@@ -8,8 +8,10 @@ from dbworkbench.schema.ddl import literal
 
 (P_SETTINGS, P_SCHEMA, P_EXTENSION, P_TYPE, P_SEQUENCE, P_FUNCTION, P_DROP_VIEW, P_DROP_TABLE_OBJECTS, P_TABLE,
  P_COLUMN, P_CONSTRAINT, P_INDEX, P_FOREIGN_KEY, P_SEQUENCE_OWNER, P_VIEW, P_TRIGGER, P_COMMENT, P_GRANT,
- P_DROP_FUNCTION, P_DROP_TABLE, P_DROP_SEQUENCE, P_DROP_TYPE, P_DROP_EXTENSION, P_DROP_SCHEMA) = range(24)
-"""Phases, in the order their statements run."""
+ P_DROP_FUNCTION, P_DROP_TABLE, P_DROP_TRIGGER_FUNCTION, P_DROP_SEQUENCE, P_DROP_TYPE, P_DROP_EXTENSION,
+ P_DROP_SCHEMA) = range(25)
+"""Phases, in the order their statements run. A function is dropped before the tables (one returning a table's row
+type would hold the table), a trigger function after them (the tables' triggers hold it until they go)."""
 
 
 @dataclass(frozen=True, slots=True)

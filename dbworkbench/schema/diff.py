@@ -32,7 +32,7 @@ from dbworkbench.schema.changes import (
 )
 from dbworkbench.schema.ddl import ident, literal
 from dbworkbench.schema.diff_tables import apply_renames, default_privileges, functions, tables, views
-from dbworkbench.schema.model import CompositeType, Domain, SchemaSnapshot
+from dbworkbench.schema.model import CompositeType, Domain, SchemaSnapshot, Sequence
 
 
 def diff(a: SchemaSnapshot, b: SchemaSnapshot, *, allow_data_loss: bool = False, server_major: int = 18,
@@ -157,7 +157,22 @@ def _sequences(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
             builder.add(P_SEQUENCE_OWNER, f"ALTER SEQUENCE {ddl.qualified(name)} OWNED BY {new.owned_by or 'NONE'}", name)
         comment(builder, f"SEQUENCE {ddl.qualified(name)}", old.comment, new.comment, name)
     for name in sorted(set(a.sequences) - set(b.sequences)):
+        if _goes_with_its_owner(a.sequences[name], a, b):
+            continue  # dropping the table (or column) that owns it drops it; a DROP SEQUENCE after that would fail
         builder.add(P_DROP_SEQUENCE, f"DROP SEQUENCE {ddl.qualified(name)}", name, "drops the sequence",
                     data_loss=True)
+
+
+def _goes_with_its_owner(seq: Sequence, a: SchemaSnapshot, b: SchemaSnapshot) -> bool:
+    """The sequence is OWNED BY a column that this diff drops (with its table, or alone)."""
+    if not seq.owned_by:
+        return False
+    owner, _, column = seq.owned_by.rpartition(".")
+    owner, column = owner.replace('"', ""), column.replace('"', "")
+    for table in (owner, f"{seq.schema}.{owner}", f"public.{owner}"):
+        if table in a.tables:
+            kept = b.tables.get(table)
+            return kept is None or all(c.name != column for c in kept.columns)
+    return False
 
 __all__ = ["Change", "SchemaDiff", "diff"]

@@ -12,6 +12,7 @@ from dbworkbench.schema.changes import (
     P_DROP_FUNCTION,
     P_DROP_TABLE,
     P_DROP_TABLE_OBJECTS,
+    P_DROP_TRIGGER_FUNCTION,
     P_DROP_VIEW,
     P_FOREIGN_KEY,
     P_FUNCTION,
@@ -52,9 +53,10 @@ def type_change(old: str, new: str) -> tuple[bool, bool]:
 
 
 def apply_renames(a: SchemaSnapshot, renames: dict[str, str], builder: Builder) -> SchemaSnapshot:
-    """Emit RENAMEs and return `a` as it will be after them, so the rest of the diff sees matching names."""
+    """Emit RENAMEs and return `a` as it will be after them, so the rest of the diff sees matching names. Tables
+    are renamed first; a column is named by its table's new name (`schema.new_table.column`)."""
     tables = dict(a.tables)
-    for old, new in sorted(renames.items()):
+    for old, new in sorted(renames.items(), key=lambda item: (item[0].count("."), item[0])):
         parts = old.split(".")
         if len(parts) == 2 and old in tables:
             table = tables.pop(old)
@@ -276,7 +278,9 @@ def functions(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
     for key in sorted(set(a.functions) - set(b.functions)):
         function = a.functions[key]
         kind = {"p": "PROCEDURE", "a": "AGGREGATE"}.get(function.kind, "FUNCTION")
-        builder.add(P_DROP_FUNCTION, f"DROP {kind} {ident(function.schema, function.name)}({function.arguments})", key)
+        phase = P_DROP_TRIGGER_FUNCTION if " RETURNS trigger" in function.definition or \
+            " RETURNS event_trigger" in function.definition else P_DROP_FUNCTION
+        builder.add(phase, f"DROP {kind} {ident(function.schema, function.name)}({function.arguments})", key)
 
 
 def _view_order(all_views: dict[str, View], names: set[str]) -> list[str]:

@@ -57,3 +57,24 @@ def test_an_unknown_version_is_a_clear_error(project: Project, capsys: pytest.Ca
     project.write("V1__t.sql", BASE)
     assert main(["undo", "7"]) == 2 and "no versioned file has version 7" in capsys.readouterr().err
     assert main(["undo", "x.y"]) == 2 and "not a version" in capsys.readouterr().err
+
+
+def test_renames_are_renamed_back_not_dropped_and_recreated(project: Project, settings_of: Any) -> None:
+    project.write("V1__t.sql", BASE)
+    project.write("V2__rename.sql", "ALTER TABLE t RENAME TO things;\nALTER TABLE things RENAME COLUMN x TO amount;\n")
+    report = generate_undo(settings_of(project), "2")
+    assert report.verified and "DROP TABLE" not in report.sql and "RENAME TO" in report.sql, report.sql
+    assert 'RENAME COLUMN "amount" TO "x"' in report.sql, report.sql
+    assert report.irreversible == (), report.irreversible
+
+
+def test_dropping_a_table_with_a_serial_and_a_trigger_function_undoes_in_order(project: Project,
+                                                                               settings_of: Any) -> None:
+    project.write("V1__t.sql", BASE)
+    project.write("V2__more.sql", "CREATE TABLE j (id serial PRIMARY KEY, at timestamptz);\n"
+                                  "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+                                  "$$ BEGIN NEW.at = now(); RETURN NEW; END $$;\n"
+                                  "CREATE TRIGGER j_touch BEFORE UPDATE ON j FOR EACH ROW EXECUTE FUNCTION touch();\n")
+    report = generate_undo(settings_of(project), "2")
+    assert report.verified and "DROP SEQUENCE" not in report.sql, report.sql
+    assert report.sql.index("DROP TABLE") < report.sql.index("DROP FUNCTION"), report.sql

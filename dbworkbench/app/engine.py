@@ -13,6 +13,7 @@ from typing import Protocol
 from dbworkbench.app import inspection, maintenance, migrations, safety, schema_as_code
 from dbworkbench.app.analysis import StatementReport, analyze
 from dbworkbench.app.gate import Confirm, ConfirmRequest
+from dbworkbench.app.generated_undo import GeneratedUndo, generate_undo
 from dbworkbench.app.preflight import PreflightReport, preflight
 from dbworkbench.app.reports import ApplyReport, Expected, ShowReport, StatusReport, ValidationReport, WriteReport
 from dbworkbench.app.stepping import Stepping, step_into
@@ -53,6 +54,7 @@ class EngineApi(Protocol):
     def transaction_modes(self, entries: tuple[Entry, ...], server_major: int) -> dict[str, str]: ...
     def preflight(self, key: str) -> PreflightReport: ...
     def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping: ...
+    def generated_undo(self, key: str) -> GeneratedUndo: ...
     def accept_change(self, key: str, *, dry_run: bool = False, confirmed_as: str | None = None,
                       expected_history: str | None = None) -> WriteReport: ...
     def approve(self, key: str, reason: str) -> str: ...
@@ -156,6 +158,10 @@ class Engine:
     def preflight(self, key: str) -> PreflightReport:
         """What a pending file meets on the target now (read-only)."""
         return preflight(self.settings, key)
+
+    def generated_undo(self, key: str) -> GeneratedUndo:
+        """The undo generated for a versioned file, verified on a scratch copy (`app.generated_undo`)."""
+        return generate_undo(self.settings, key)
 
     def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping:
         """Open a stepping session on the next pending file (`app.stepping`); the caller must close it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.generated_undo import GeneratedUndo
 from dbworkbench.app.preflight import PreflightReport
 from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport, WriteReport
 from dbworkbench.app.stepping import Stepping
@@ -135,6 +136,15 @@ class SteppingOpened(Message):
         super().__init__()
         self.key = key
         self.session = session
+
+
+class UndoGenerated(Message):
+    """An undo generated for a file that has none, verified on a scratch copy."""
+
+    def __init__(self, key: str, report: GeneratedUndo) -> None:
+        super().__init__()
+        self.key = key
+        self.report = report
 
 
 class RowsLoaded(Message):

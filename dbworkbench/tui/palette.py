@@ -20,6 +20,7 @@ COMMANDS = (
     ("Filter the history", "filter"),
     ("Copy the SQL shown", "copy_sql"),
     ("Pre-flight: what the selected pending file meets on the target now", "preflight"),
+    ("Generate the selected file's undo (verified on a scratch copy)", "generate_undo"),
     ("Step into the next pending file, statement by statement", "step_into"),
     ("Accept the selected migration's changed file (repair it)", "accept_change"),
     ("Analyze: rehearse pending files on a scratch copy", "analyze"),

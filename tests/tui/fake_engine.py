@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dbworkbench.app.analysis import StatementReport
 from dbworkbench.app.engine import transaction_modes
+from dbworkbench.app.generated_undo import GeneratedUndo
 from dbworkbench.app.preflight import PreflightReport, Verdict
 from dbworkbench.app.reports import (
     ApplyReport,
@@ -142,6 +143,9 @@ class FakeEngine:
             raise PlanError(f"{key!r} is not a pending migration here; pre-flight looks at files about to run.")
         return PreflightReport(f"sql/{entry.file.script}", "fake@localhost/demo", (), (), (), (), (), "5s", "5min",
                                Verdict.CLEAR, "clear: no session holds a conflicting lock on the file's tables now.")
+
+    def generated_undo(self, key: str) -> GeneratedUndo:
+        raise PlanError("the fake engine does not generate undos; the real one does (tests/db/test_generated_undo.py).")
 
     def step_into(self, key: str, *, expected_history: str | None = None) -> Stepping:
         raise PlanError("the fake engine does not step into files; the real one does (tests/db/test_stepping.py).")

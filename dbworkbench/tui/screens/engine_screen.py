@@ -108,6 +108,10 @@ class EngineBackedScreen(Screen[None]):
         self._post_result("step into", lambda: msg.SteppingOpened(key, self.engine.step_into(
             key, expected_history=history_mark)))
 
+    @work(thread=True, exclusive=True, group="undo", exit_on_error=False, description="generating an undo")
+    def _generate_undo(self, key: str) -> None:
+        self._post_result("generate undo", lambda: msg.UndoGenerated(key, self.engine.generated_undo(key)))
+
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False, description="reading rows")
     def _load_rows(self, node: CatalogNode, cancel: CancelToken) -> None:
         self._post_result("data preview", lambda: msg.RowsLoaded(node, *self.engine.catalog_rows(node, cancel)))

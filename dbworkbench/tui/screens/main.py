@@ -69,6 +69,7 @@ class MainScreen(ReviewingScreen):
         Binding("g", "preflight", "Pre-flight", id="preflight", show=False),
         Binding("o", "preview_rows", "Rows", id="preview-rows", show=False),
         Binding("X", "step_into", "Step into", id="step-into", show=False),
+        Binding("G", "generate_undo", "Generate undo", id="generate-undo", show=False),
         Binding("R", "accept_change", "Accept change", id="accept-change", show=False),
     ]
 

@@ -80,6 +80,22 @@ class ReviewingScreen(WritingScreen):
         self.query_one(ProgressStrip).say(f"pre-flight of {entry.key}: reading the target's locks and sessions…")
         self._preflight(entry.key)
 
+    def action_generate_undo(self) -> None:
+        entry = next((e for e in self.report.entries if e.key == self.selected_key), None) if self.report else None
+        if entry is None or entry.file is None or entry.version is None or entry.file.undo_sql is not None:
+            self.query_one(ProgressStrip).say("select a versioned file without an undo to generate one.", error=True)
+            return
+        self.query_one(ProgressStrip).say(f"generating the undo of {entry.key} on a scratch copy…")
+        self._generate_undo(entry.key)
+
+    @on(msg.UndoGenerated)
+    def _undo_generated(self, message: msg.UndoGenerated) -> None:
+        self.query_one(PreviewPane).show_generated_undo(message.report)
+        self.query_one(ProgressStrip).say(
+            f"generated the undo of {message.key}" + (" (verified on a scratch copy)" if message.report.verified else
+                                                      " — NOT verified: see the Undo tab") +
+            f"; write it with: dbworkbench undo {message.key} --write", error=not message.report.verified)
+
     def action_analyze(self) -> None:
         self.query_one(ProgressStrip).say("analyzing: rehearsing pending files on a scratch copy…")
         self._analyze()

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.generated_undo import GeneratedUndo
 from dbworkbench.app.preflight import PreflightReport
 from dbworkbench.app.reports import ShowReport
 from dbworkbench.core.catalog_browser import CatalogNode
@@ -98,7 +99,8 @@ class PreviewPane(Vertical):
         undo = row.undo_sql if row is not None and row.undo_sql else (entry.file.undo_sql if entry.file else None)
         undo_line = entry.file.undo_line if entry.file is not None and not (row and row.undo_sql) else 1
         self.query_one("#undo-view", SqlView).show_sql(
-            undo or "-- no undo: no U file, no -- @undo section, none stored in history", first_line=undo_line)
+            undo or "-- no undo: no U file, no -- @undo section, none stored in history (G generates one)",
+            first_line=undo_line)
         self.query_one("#diff-view", Static).update(self._diff(report))
         self.query_one("#info-view", Static).update(self._info(report))
 
@@ -158,6 +160,15 @@ class PreviewPane(Vertical):
             text.append(line + "\n", style=variables.get("warning", "") if line.startswith("-- unsafe") else "")
         self.query_one("#diff-view", Static).update(text)
         self.query_one(TabbedContent).active = "tab-diff"
+
+    def show_generated_undo(self, report: GeneratedUndo) -> None:
+        """A generated undo in the Undo tab, marked as generated (and as not verified, when it is not)."""
+        text = report.section
+        if not report.verified:
+            text += "\n-- NOT VERIFIED: on a scratch copy it does not give back the schema before; it would still need:\n"
+            text += "\n".join(f"--   {ddl}" for ddl in report.left_behind)
+        self.query_one("#undo-view", SqlView).show_sql(text)
+        self.query_one(TabbedContent).active = "tab-undo"
 
     def show_rows(self, node: CatalogNode, columns: list[str], rows: list[tuple[str, ...]]) -> None:
         """A table's first rows in the Data tab (read-only, at most `catalog_browser.PREVIEW_ROWS`)."""

@@ -29,6 +29,9 @@ class SqlView(VerticalScroll):
     SqlView .code { width: auto; text-wrap: nowrap; }
     """
 
+    text = ""
+    """The SQL shown (what `show_sql` was given)."""
+
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static(classes="gutter")
@@ -37,6 +40,7 @@ class SqlView(VerticalScroll):
     def show_sql(self, sql: str, *, first_line: int = 1, marked: frozenset[int] = frozenset()) -> None:
         """Show SQL; `first_line` numbers an undo section by its line in the file; `marked` lines (file line
         numbers) get a ✗ for a lint finding."""
+        self.text = sql
         starts = statement_lines(sql)
         count = max(1, sql.count("\n") + (0 if sql.endswith("\n") else 1))
         width = len(str(first_line + count - 1))

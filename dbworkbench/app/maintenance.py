@@ -14,18 +14,17 @@ from dbworkbench.app.gate import (
     target_name,
 )
 from dbworkbench.app.reports import WriteReport
-from dbworkbench.app.state import read_state
+from dbworkbench.app.state import read_state, require_history
 from dbworkbench.app.vocabulary import RECIPES, Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.authoring import new_migration, not_null_column, write_recipe
 from dbworkbench.core.discovery import MigrationKind
 from dbworkbench.core.history import NewRow
 from dbworkbench.core.planner import State
-from dbworkbench.core.project_state import history_mark
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError, StaleStateError
+from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError
 
 """Multi-step recipes `new --recipe` writes."""
 
@@ -66,9 +65,7 @@ def repair(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None
         statements: list[sql.Composed] = []
         changes: list[str] = []
         state = read_state(settings, session)
-        if expected_history is not None and history_mark(state.rows) != expected_history:
-            raise StaleStateError("the history changed after this repair was asked for, so it might not accept "
-                                  "what was shown. Nothing was changed; look at the refreshed state and ask again.")
+        require_history(state, expected_history, Verb.REPAIR)
         entries = state.entries
         if only is not None:
             chosen = state.find(only)

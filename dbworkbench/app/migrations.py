@@ -21,7 +21,7 @@ from dbworkbench.app.gate import (
     target_name,
 )
 from dbworkbench.app.reports import ApplyReport, Expected, PlannedStep, StepResult
-from dbworkbench.app.state import prepare_steps, read_state, render_dry_run, render_review
+from dbworkbench.app.state import prepare_steps, read_state, render_dry_run, render_review, require_history
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
@@ -50,13 +50,7 @@ def _check_expected(expected: Expected | None, state: ProjectState, planned: tup
     """Refuse a write planned on a state that is no longer the target's (nothing has run yet)."""
     if expected is None:
         return
-    mark = history_mark(state.rows)
-    if mark != expected.history_mark:
-        latest = state.rows[-1] if state.rows else None
-        what = (f"its latest row is now {latest.script} ({'done' if latest.success else 'failed'} by "
-                f"{latest.installed_by} at {latest.installed_on:%Y-%m-%d %H:%M:%S})" if latest else "it is now empty")
-        raise StaleStateError(f"the history changed after this {verb} was planned ({what}), so it would not do what "
-                              "was shown. Nothing was run; look at the refreshed state and ask again.")
+    require_history(state, expected.history_mark, verb)
     if expected.planned is not None and [(p.script, p.action) for p in expected.planned] != \
             [(p.script, p.action) for p in planned]:
         raise StaleStateError(f"the files changed after this {verb} was planned: it would now run "
@@ -69,7 +63,6 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
            expected: Expected | None = None) -> ApplyReport:
     with open_session(settings, write=not dry_run, purpose=verb.value, on_event=on_event) as session:
         state = read_state(settings, session)
-        mark = history_mark(state.rows)
         specs = planner(state)
         prepared = prepare_steps(session, specs)
         rendered = render_dry_run(session, prepared)
@@ -82,16 +75,17 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
                 refusal = None
             except PlanError as exc:
                 refusal = exc.message
-            return ApplyReport((), rendered, planned, mark, render_review(session, prepared), refusal)
+            return ApplyReport((), rendered, planned, history_mark(state.rows), render_review(session, prepared),
+                               refusal)
         _check_expected(expected, state, planned, verb)
         if not prepared:
-            return ApplyReport((), None, planned, mark)
+            return ApplyReport((), None, planned)
         require_approvals(settings, protection, applied_files, session.server_major)
         require_confirmation(protection, confirm, ConfirmRequest(protection.name or target_name(settings, session),
                                                                  verb.value, tuple(p.script for p in prepared),
                                                                  rendered))
         return ApplyReport(_run(session, prepared, on_event=on_event, cancel=cancel, per_statement=per_statement),
-                           None, planned, mark)
+                           None, planned)
 
 
 def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSink | None,

@@ -18,6 +18,8 @@ import psycopg
 from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
+from dbworkbench.core import events as ev
+from dbworkbench.core.catalog_browser import size_text
 from dbworkbench.core.db import describe_connection
 from dbworkbench.core.planner import StepAction, StepSpec
 from dbworkbench.core.session import open_session
@@ -60,15 +62,10 @@ class StatementLock:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionNow:
-    """Another session on the target: what it holds on the file's tables, or that its transaction is old."""
+class SessionNow(ev.Blocker):
+    """Another session on the target (`events.Blocker`'s who, and `described`): what it holds on the file's
+    tables, or that its transaction is old."""
 
-    pid: int
-    user: str
-    application: str
-    state: str
-    transaction_seconds: int | None
-    query: str
     table: str | None = None
     mode: str | None = None
     granted: bool = True
@@ -77,11 +74,12 @@ class SessionNow:
 
     @property
     def described(self) -> str:
-        """`pid 4242 (alice, psql, idle in transaction, open 312 s) holds AccessShareLock on t: SELECT …`."""
-        age = f", open {self.transaction_seconds} s" if self.transaction_seconds is not None else ""
-        holds = f" {'holds' if self.granted else 'waits for'} {self.mode} on {self.table}" if self.table else ""
-        return f"pid {self.pid} ({self.user}, {self.application or 'no application_name'}, {self.state}{age}){holds}: " \
-               f"{self.query}"
+        """`pid 4242 (alice, psql, idle in transaction, transaction open 312 s) holds AccessShareLock on t: …`."""
+        whole = ev.Blocker.described.fget(self)  # type: ignore[attr-defined]
+        if not self.table:
+            return str(whole)
+        head, _, query = str(whole).partition("): ")
+        return f"{head}) {'holds' if self.granted else 'waits for'} {self.mode} on {self.table}: {query}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +106,7 @@ class PreflightReport:
         mark = {Verdict.CLEAR: "✓", Verdict.CAUTION: "!", Verdict.BLOCKED: "✗"}[self.verdict]
         out = [f"{mark} {self.verdict_line}", f"pre-flight of {self.script} on {self.target}", "", "tables:"]
         out += [(f"  {t.name}: {'rows unknown (never analyzed)' if t.rows is None else f'~{t.rows} rows'}, "
-                 f"{_size(t.total_bytes)}") if t.exists else f"  {t.name}: not there yet"
+                 f"{size_text(t.total_bytes)}") if t.exists else f"  {t.name}: not there yet"
                 for t in self.tables] or ["  (none named)"]
         out += ["", "locks asked for (static; `analyze` measures them):"]
         out += [f"  statement {s.index + 1} (line {s.line}): {s.mode.label if s.mode else 'no table lock'}"
@@ -123,14 +121,6 @@ class PreflightReport:
                 for name, lag in self.replication] or ["  no standby reported (or not visible to this role)"]
         out += ["", f"lock_timeout {self.lock_timeout} · statement_timeout {self.statement_timeout} (as the run sets them)"]
         return out
-
-
-def _size(value: int) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value //= 1024
-    return f"{value} TB"
 
 
 def preflight(settings: Settings, key: str | None = None) -> PreflightReport:
@@ -191,25 +181,25 @@ _ACTIVITY = ("a.pid, a.usename, a.application_name, coalesce(a.state, '?'), "
 def _holders(conn: psycopg.Connection[Any], names: list[str], statements: list[StatementLock]) -> list[SessionNow]:
     if not names:
         return []
+    oids = {str(r[0]): r[1] for r in conn.execute(
+        "SELECT n, to_regclass(n)::oid FROM unnest(%s::text[]) AS n", [names]).fetchall()}
     rows = conn.execute(
-        f"SELECT {_ACTIVITY}, l.relation::regclass::text, l.mode, l.granted, to_regclass(n.name)::text "
+        f"SELECT {_ACTIVITY}, l.relation::regclass::text, l.mode, l.granted, l.relation "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "JOIN unnest(%s::text[]) AS n(name) ON to_regclass(n.name) = l.relation "
-        "WHERE l.locktype = 'relation' AND l.pid <> pg_backend_pid() ORDER BY a.xact_start NULLS LAST, a.pid",
-        [names]).fetchall()
+        "WHERE l.locktype = 'relation' AND l.pid <> pg_backend_pid() AND l.relation = ANY(%s::oid[]) "
+        "ORDER BY a.xact_start NULLS LAST, a.pid", [[o for o in oids.values() if o is not None]]).fetchall()
     found = []
     for r in rows:
-        table, mode = str(r[6]), str(r[7])
-        blocks = tuple(s.index for s in statements if s.mode is not None
-                       and any(_same_table(conn, t, table) for t in s.tables) and conflicts(s.mode, mode))
-        found.append(SessionNow(int(r[0]), str(r[1] or "?"), str(r[2] or ""), str(r[3]), r[4], str(r[5]), table, mode,
-                                bool(r[8]), blocks))
+        mode = str(r[7])
+        blocks = tuple(s.index for s in statements if s.mode is not None and conflicts(s.mode, mode)
+                       and any(oids.get(t) == r[9] for t in s.tables))
+        found.append(SessionNow(*_who(r), str(r[6]), mode, bool(r[8]), blocks))
     return found
 
 
-def _same_table(conn: psycopg.Connection[Any], named: str, regclass_text: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) = to_regclass(%s)", [named, regclass_text]).fetchone()
-    return bool(row and row[0])
+def _who(r: tuple[Any, ...]) -> tuple[int, str, str, str, int | None, str]:
+    """The first six columns of `_ACTIVITY`: pid, user, application, state, transaction age, query."""
+    return int(r[0]), str(r[1] or "?"), str(r[2] or ""), str(r[3]), r[4], str(r[5])
 
 
 def _long_transactions(conn: psycopg.Connection[Any], already: set[int]) -> list[SessionNow]:
@@ -217,8 +207,7 @@ def _long_transactions(conn: psycopg.Connection[Any], already: set[int]) -> list
         f"SELECT {_ACTIVITY} FROM pg_stat_activity a WHERE a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL "
         "AND a.backend_type = 'client backend' AND now() - a.xact_start > make_interval(secs => %s) "
         "ORDER BY a.xact_start", [LONG_TRANSACTION_SECONDS]).fetchall()
-    return [SessionNow(int(r[0]), str(r[1] or "?"), str(r[2] or ""), str(r[3]), r[4], str(r[5]))
-            for r in rows if int(r[0]) not in already]
+    return [SessionNow(*_who(r)) for r in rows if int(r[0]) not in already]
 
 
 def _replication(conn: psycopg.Connection[Any]) -> list[tuple[str, float | None]]:
@@ -236,7 +225,8 @@ def _verdict(statements: list[StatementLock], holders: list[SessionNow], long_ru
     blocking = [h for h in holders if h.blocks and h.granted]
     if blocking:
         first = blocking[0]
-        age = f" in a transaction open {first.transaction_seconds} s" if first.transaction_seconds is not None else ""
+        seconds = first.transaction_seconds
+        age = f" in a transaction open {seconds} s" if seconds is not None else ""
         return Verdict.BLOCKED, (f"blocked now: pid {first.pid} ({first.user}) holds {first.mode} on {first.table}"
                                  f"{age}; statement {first.blocks[0] + 1} would wait (lock_timeout {lock_timeout}), "
                                  "and every query on that table would queue behind it. To end it (never run for "
@@ -245,16 +235,16 @@ def _verdict(statements: list[StatementLock], holders: list[SessionNow], long_ru
     concurrently = any(s.mode is LockMode.ShareUpdateExclusiveLock and "CONCURRENTLY" in s.why for s in statements)
     if concurrently and long_running:
         old = long_running[0]
-        return Verdict.CAUTION, (f"CONCURRENTLY waits for every older transaction: pid {old.pid} ({old.user}) has one "
-                                 f"open {old.transaction_seconds} s.")
+        return Verdict.CAUTION, (f"CONCURRENTLY waits for every older transaction: pid {old.pid} ({old.user}) "
+                                 f"has one open {old.transaction_seconds} s.")
     strong = [s for s in statements if s.mode is not None and s.mode >= LockMode.ShareLock and s.tables]
     if strong and lock_timeout in ("0", "0ms", ""):
         return Verdict.CAUTION, ("no lock_timeout: a statement that waits for its lock makes every query on the "
                                  "table wait behind it. Set lock_timeout for this environment.")
     if long_running:
         old = long_running[0]
-        return Verdict.CAUTION, (f"nothing holds the file's tables, but pid {old.pid} ({old.user}) has a transaction "
-                                 f"open {old.transaction_seconds} s.")
+        return Verdict.CAUTION, (f"nothing holds the file's tables, but pid {old.pid} ({old.user}) has a "
+                                 f"transaction open {old.transaction_seconds} s.")
     big = sorted((t for t in tables if t.exists and (t.rows or 0) > 1_000_000), key=lambda t: t.rows or 0)
     note = f" (largest: {big[-1].name}, ~{big[-1].rows} rows)" if big else ""
     return Verdict.CLEAR, f"clear: no session holds a conflicting lock on the file's tables now{note}."

@@ -116,7 +116,8 @@ class ApplyReport:
     planned: tuple[PlannedStep, ...] = ()
     """Every file it planned, in order: what a confirmation shows, without parsing SQL."""
     history_mark: str = ""
-    """The history it was planned on (`core.project_state.history_mark`): pass it back in `Expected`."""
+    """A dry run's: the history it was planned on (`core.project_state.history_mark`), to pass back in
+    `Expected`; empty for a write that ran."""
     review_sql: str | None = None
     """A dry run's SQL for a person: each file's statements, bookkeeping folded into comments."""
     refusal: str | None = None

@@ -6,9 +6,10 @@ from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.executor import dry_run_sql
 from dbworkbench.core.planner import StepAction, StepSpec
-from dbworkbench.core.project_state import ProjectState
+from dbworkbench.core.project_state import ProjectState, history_mark
 from dbworkbench.core.session import Session
 from dbworkbench.core.steps import PreparedStep, prepare
+from dbworkbench.errors import StaleStateError
 
 
 def read_state(settings: Settings, session: Session, *, with_sql: bool = False) -> ProjectState:
@@ -18,6 +19,22 @@ def read_state(settings: Settings, session: Session, *, with_sql: bool = False) 
         DiscoveryError: bad migration files.
     """
     return ProjectState.of(discover(settings.migrations_dir), session.rows(with_sql=with_sql))
+
+
+def require_history(state: ProjectState, expected_mark: str | None, what: str) -> None:
+    """Refuse `what` (nothing has run yet) when the target's history is not the one it was asked for on, the
+    `core.project_state.history_mark` a screen showed; None: not asked.
+
+    Raises:
+        StaleStateError: naming the history's latest row now.
+    """
+    if expected_mark is None or history_mark(state.rows) == expected_mark:
+        return
+    latest = state.rows[-1] if state.rows else None
+    now = (f"its latest row is now {latest.script} ({'done' if latest.success else 'failed'} by "
+           f"{latest.installed_by} at {latest.installed_on:%Y-%m-%d %H:%M:%S})" if latest else "it is now empty")
+    raise StaleStateError(f"the history changed after this {what} was asked for ({now}), so it would not do what "
+                          "was shown. Nothing was run; look at the refreshed state and ask again.")
 
 
 def prepare_steps(session: Session, specs: list[StepSpec]) -> list[PreparedStep]:

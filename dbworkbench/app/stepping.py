@@ -16,18 +16,17 @@ from typing import Any, Protocol
 import psycopg
 
 from dbworkbench.app.gate import protection_of, require_approvals
-from dbworkbench.app.state import prepare_steps, read_state
+from dbworkbench.app.state import prepare_steps, read_state, require_history
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core.history import hidden_relations
 from dbworkbench.core.locking import lock_key
 from dbworkbench.core.planner import plan_forward
-from dbworkbench.core.project_state import history_mark
 from dbworkbench.core.session import open_session
 from dbworkbench.core.stepping import StatementStepper
 from dbworkbench.core.steps import PreparedStep
-from dbworkbench.errors import PlanError, StaleStateError
+from dbworkbench.errors import PlanError
 from dbworkbench.schema.diff import diff as diff_snapshots
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.model import SchemaSnapshot
@@ -173,9 +172,7 @@ def step_into(settings: Settings, key: str | None = None, *, expected_history: s
     try:
         session = stack.enter_context(open_session(settings, write=True, purpose=Verb.UP.value, on_event=on_event))
         state = read_state(settings, session, with_sql=True)
-        if expected_history is not None and history_mark(state.rows) != expected_history:
-            raise StaleStateError("the history changed since the screen was loaded; nothing was run. Look at the "
-                                  "refreshed state and step in again.")
+        require_history(state, expected_history, "step into")
         specs = plan_forward(list(state.entries), steps=1, out_of_order=settings.out_of_order)
         if not specs:
             raise PlanError("nothing is pending: there is no file to step into.")

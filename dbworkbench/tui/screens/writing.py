@@ -68,15 +68,24 @@ class WritingScreen(EngineBackedScreen):
     def watch_writable(self) -> None:
         self.refresh_bindings()
 
-    def write(self, verb: Verb, target: str | None = None) -> None:
-        """Run a write: straight away, or after the typed confirmation on a protected database."""
+    def _refused(self, what: str, *, writes: bool = True) -> bool:
+        """Say why `what` cannot start now (a write is running; read-only on a protected database) and return True;
+        False when it may start."""
         strip = self.query_one(ProgressStrip)
         if self.busy:
-            strip.say(f"a write is running: wait for it, or press Esc to cancel it, before {verb}.", error=True)
-        elif self.protected_as is not None and not self.writable:
-            strip.say(f"read-only: {self.protected_as} is protected; press w to enable writes, then {verb} again.",
+            strip.say(f"a write is running: wait for it, or press Esc to cancel it, before {what}.", error=True)
+            return True
+        if writes and self.protected_as is not None and not self.writable:
+            strip.say(f"read-only: {self.protected_as} is protected; press w to enable writes, then {what} again.",
                       error=True)
-        elif self.protected_as is not None:
+            return True
+        return False
+
+    def write(self, verb: Verb, target: str | None = None) -> None:
+        """Run a write: straight away, or after the typed confirmation on a protected database."""
+        if self._refused(verb):
+            return
+        if self.protected_as is not None:
             self._dry_run(verb, target)
         else:
             mark = self.expected_state()
@@ -84,19 +93,12 @@ class WritingScreen(EngineBackedScreen):
 
     def accept_change(self, key: str) -> None:
         """Repair one migration (accept its changed file), after the same confirmation as any write."""
-        strip = self.query_one(ProgressStrip)
-        if self.busy:
-            strip.say("a write is running: wait for it before accepting a change.", error=True)
-        elif self.protected_as is not None and not self.writable:
-            strip.say(f"read-only: {self.protected_as} is protected; press w to enable writes, then accept again.",
-                      error=True)
-        else:
+        if not self._refused("accept"):
             self._plan_repair(key, self.expected_state())
 
     def step_into(self, key: str) -> None:
         """Step into the next pending file statement by statement (a scratch copy on a protected database)."""
-        if self.busy:
-            self.query_one(ProgressStrip).say("a write is running: wait for it before stepping in.", error=True)
+        if self._refused("step into", writes=False):  # a protected database is stepped on a scratch copy
             return
         self.busy = True
         self.query_one(ProgressStrip).say(f"stepping into {key}: opening its transaction…")

@@ -36,7 +36,7 @@ LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSE
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
     "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
-    "lock_retry_backoff",
+    "lock_retry_backoff", "scratch_cache", "scratch_url",
 }
 _ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
              "lock_retry_backoff"}
@@ -90,6 +90,10 @@ class Settings:
     """Seconds a migrator waits for another one to finish before giving up."""
     out_of_order: bool = False
     """Allow applying a pending version lower than the highest applied one."""
+    scratch_cache: bool = True
+    """Keep template databases of replayed migrations on the scratch server (`schema.templates`)."""
+    scratch_url: str | None = None
+    """Where scratch databases go (a role with CREATEDB); None: the project's embedded server."""
     theme: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
     libpq_environment: Mapping[str, str] = field(default_factory=dict)
@@ -246,6 +250,16 @@ def _environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], so
     )
 
 
+def _scratch_url(value: Any, source: str, environ: Mapping[str, str]) -> str | None:
+    if value is None:
+        return None
+    url = check_url(expand_env(str(value), environ, f"{source} scratch_url"), f"{source} scratch_url")
+    if not isinstance(value, str) or not url or url == EMBEDDED or url.startswith(EMBEDDED + ":"):
+        raise ConfigError(f"{source} scratch_url = {redact(str(value))!r} must be a postgresql:// URL or conninfo of "
+                          "a server where dbworkbench may create databases (leave it out for the embedded server).")
+    return url
+
+
 def _default_environment(top: Mapping[str, Any], source: str, environ: Mapping[str, str], url: str | None) -> Environment:
     if url is None:
         url = environ.get("DBWORKBENCH_URL")
@@ -313,6 +327,10 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
     out_of_order = overrides.out_of_order if overrides.out_of_order is not None else data.get("out_of_order", False)
     if not isinstance(out_of_order, bool):
         raise ConfigError(f"{source} out_of_order = {out_of_order!r} must be true or false.")
+    scratch_cache = data.get("scratch_cache", True)
+    if not isinstance(scratch_cache, bool):
+        raise ConfigError(f"{source} scratch_cache = {scratch_cache!r} must be true or false.")
+    scratch_url = _scratch_url(environ.get("DBWORKBENCH_SCRATCH_URL") or data.get("scratch_url"), source, environ)
     schema = str(history_table).rpartition(".")[0]
     if schema.lower() in ("pg_catalog", "information_schema") or schema.lower().startswith("pg_toast"):
         raise ConfigError(f"history_table = {history_table!r}: the history cannot live in the system schema "
@@ -327,6 +345,8 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         environment_names=tuple(sorted(environments)),
         lock_wait=float(lock_wait),
         out_of_order=out_of_order,
+        scratch_cache=scratch_cache,
+        scratch_url=scratch_url,
         theme=data.get("theme"),
         keys=_string_map(keys, f"{source} keys", environ) if keys else {},
         libpq_environment={v: environ[v] for v in LIBPQ_TARGET_VARIABLES if environ.get(v)},

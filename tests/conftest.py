@@ -172,12 +172,17 @@ class Project:
         return bool(self.query("SELECT to_regclass(%s) IS NOT NULL", [name], prod=prod)[0][0])
 
 
-def make_project(root: Path, conninfo: str, extra: str = "", *, prod_conninfo: str) -> Project:
+def make_project(root: Path, conninfo: str, extra: str = "", *, prod_conninfo: str,
+                 scratch_url: str | None = None) -> Project:
+    """A project folder whose `test` and protected `prod` environments are these databases; scratch databases go
+    to `scratch_url` (the shared embedded 18, so a test does not start a server of its own) when given."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "sql").mkdir(exist_ok=True)
+    scratch = f'scratch_url = "{scratch_url}"' if scratch_url else ""
     config = textwrap.dedent(f"""
         default_env = "test"
         lock_wait = 2
+        {scratch}
 
         [environments.test]
         url = "{conninfo}"
@@ -191,18 +196,19 @@ def make_project(root: Path, conninfo: str, extra: str = "", *, prod_conninfo: s
 
 
 @pytest.fixture
-def project(tmp_path: Path, database: str, prod_database: str, monkeypatch: pytest.MonkeyPatch) -> Project:
+def project(tmp_path: Path, database: str, prod_database: str, monkeypatch: pytest.MonkeyPatch,
+            pg18: Server) -> Project:
     """A project on the embedded server, with the working directory inside it."""
     monkeypatch.chdir(tmp_path)
-    return make_project(tmp_path, database, prod_conninfo=prod_database)
+    return make_project(tmp_path, database, prod_conninfo=prod_database, scratch_url=pg18.conninfo())
 
 
 @pytest.fixture
 def any_project(tmp_path: Path, any_database: str, any_prod_database: str,
-                monkeypatch: pytest.MonkeyPatch) -> Project:
-    """A project on each server in turn."""
+                monkeypatch: pytest.MonkeyPatch, pg18: Server) -> Project:
+    """A project on each server in turn (scratch databases on the shared embedded 18)."""
     monkeypatch.chdir(tmp_path)
-    return make_project(tmp_path, any_database, prod_conninfo=any_prod_database)
+    return make_project(tmp_path, any_database, prod_conninfo=any_prod_database, scratch_url=pg18.conninfo())
 
 
 @pytest.fixture

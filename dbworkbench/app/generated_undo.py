@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbworkbench.app.roundtrip import run_on_scratch
+from dbworkbench.app.roundtrip import file_steps, run_on_scratch
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.lexer import significant_words
@@ -23,7 +23,7 @@ from dbworkbench.errors import ConfigError, PlanError
 from dbworkbench.schema.desired import tagged
 from dbworkbench.schema.diff import diff as diff_snapshots
 from dbworkbench.schema.introspect import introspect
-from dbworkbench.schema.replay import scratch_database
+from dbworkbench.schema.replay import scratch_replayed
 
 DML = ("insert", "update", "delete", "merge", "copy", "truncate")
 """Statements whose effect on rows no schema diff can undo."""
@@ -71,11 +71,7 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
         raise PlanError(f"{target.script} already has an undo; `dbworkbench undo {version}` prints the generated "
                         "one to compare, and `roundtrip` checks the one written.")
     placeholders = dict(settings.environment.placeholders)
-    with scratch_database(settings) as conn:
-        for file in files:
-            if file is target:
-                break
-            run_on_scratch(conn, file, file.up_sql, placeholders, "up")
+    with scratch_replayed(settings, file_steps(files[:files.index(target)], placeholders)) as conn:
         before = introspect(conn)
         run_on_scratch(conn, target, target.up_sql, placeholders, "up")
         after = introspect(conn)

@@ -9,6 +9,7 @@ left behind or took too far (a column, a type, an index, a grant, a sequence), n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -26,7 +27,7 @@ from dbworkbench.errors import PlanError
 from dbworkbench.schema.diff import diff as diff_snapshots
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.model import SchemaSnapshot
-from dbworkbench.schema.replay import scratch_database
+from dbworkbench.schema.replay import ReplayStep, scratch_replayed
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,10 @@ def roundtrip(settings: Settings, versions: list[str] | None = None, *, pending:
     wanted = _wanted(settings, files, versions, pending)
     placeholders = dict(settings.environment.placeholders)
     results: list[RoundTrip] = []
-    with scratch_database(settings) as conn:
-        for file in files:
+    first = next((i for i, f in enumerate(files) if f.version is not None and f.version.canonical in wanted),
+                 len(files))
+    with scratch_replayed(settings, file_steps(files[:first], placeholders)) as conn:
+        for file in files[first:]:
             assert file.version is not None
             checked = file.version.canonical in wanted
             if not checked:
@@ -149,20 +152,35 @@ def _wanted(settings: Settings, files: list[MigrationFile], versions: list[str] 
     return chosen
 
 
-def run_on_scratch(conn: psycopg.Connection[Any], file: MigrationFile, text: str, placeholders: dict[str, str],
-         what: str) -> None:
+def file_steps(files: list[MigrationFile], placeholders: dict[str, str]) -> list[ReplayStep]:
+    """The up parts of `files` as replay steps for the template cache (placeholders filled in).
+
+    Raises:
+        PlanError: a placeholder has no value.
+    """
+    return [ReplayStep(_substituted(f, f.up_sql, placeholders), partial(_failure, f, "up")) for f in files]
+
+
+def _substituted(file: MigrationFile, text: str, placeholders: dict[str, str]) -> str:
     try:
-        substituted = substitute(text, placeholders).text
+        return substitute(text, placeholders).text
     except KeyError as exc:
         raise PlanError(f"{file.script}: placeholder(s) {', '.join(exc.args)} have no value.") from exc
-    for statement in parse_statements(substituted):
+
+
+def _failure(file: MigrationFile, what: str, line: int, message: str) -> PlanError:
+    line += file.undo_line - 1 if what == "undo" else 0
+    return PlanError(f"{file.script}:{line}: fails on the scratch database ({what}): {message}. Nothing was run "
+                     "on any environment.", title="round trip failed")
+
+
+def run_on_scratch(conn: psycopg.Connection[Any], file: MigrationFile, text: str, placeholders: dict[str, str],
+         what: str) -> None:
+    for statement in parse_statements(_substituted(file, text, placeholders)):
         try:
             conn.execute(statement.text, prepare=False)
         except psycopg.Error as exc:
-            line = statement.line + (file.undo_line - 1 if what == "undo" else 0)
-            raise PlanError(f"{file.script}:{line}: fails on the scratch database ({what}): "
-                            f"{exc.diag.message_primary or exc}. Nothing was run on any environment.",
-                            title="round trip failed") from exc
+            raise _failure(file, what, statement.line, exc.diag.message_primary or str(exc)) from exc
 
 
 def _ddl(found: SchemaSnapshot, expected: SchemaSnapshot) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class Verb(StrEnum):
     PREFLIGHT = "preflight"
     ROUNDTRIP = "roundtrip"
     UNDO = "undo"
+    SCRATCH = "scratch"
     UI = "ui"
 
     @property

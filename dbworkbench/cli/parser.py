@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
             "by applying it; --write appends it as the file's -- @undo section", json=True)
     p.add_argument("version")
     p.add_argument("--write", action="store_true", help="append it to the file (refused when it has an undo)")
+    p = add(Verb.SCRATCH, "list the template databases kept for fresh scratch databases, or drop them (clear)",
+            json=True)
+    p.add_argument("action", nargs="?", choices=["list", "clear"], default="list")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

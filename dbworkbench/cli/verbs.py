@@ -280,6 +280,21 @@ def undo(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK if report.verified else ExitCode.INTEGRITY)
 
 
+def scratch(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from dbworkbench.app.scratch import scratch as templates
+
+    report = templates(settings, clear=args.action == "clear")
+    if args.json:
+        _emit(json.dumps({"cleared": report.cleared, "templates": list(report.names), "bytes": report.bytes}))
+    elif report.cleared:
+        _emit(f"dropped {len(report.names)} template database(s), {report.bytes // 1024} kB")
+    else:
+        _emit("\n".join([*report.names, f"{len(report.names)} template database(s), {report.bytes // 1024} kB"]))
+    return int(ExitCode.OK)
+
+
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import safety
     from dbworkbench.cli import render_safety
@@ -303,7 +318,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
-    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo,
+    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

@@ -7,22 +7,21 @@ its history). Used by `analyze` (to rehearse pending files) and `drift` (to comp
 from __future__ import annotations
 
 import contextlib
-import os
-import threading
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from dbworkbench.config import Settings
-from dbworkbench.core.db import embedded_server
 from dbworkbench.core.discovery import MigrationKind
 from dbworkbench.core.history import HistoryRow
+from dbworkbench.core.lexer import line_col
 from dbworkbench.core.planner import Entry, State
-from dbworkbench.core.syntax import parse_statements
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.errors import PlanError
+from dbworkbench.schema.templates import fresh_database, scratch_server
 
 APPLIED = (State.APPLIED, State.CHECKSUM_MISMATCH, State.MISSING_FILE)
 """States whose stored SQL is part of the target's schema."""
@@ -46,63 +45,66 @@ def applied_rows(entries: list[Entry], rows: list[HistoryRow]) -> list[HistoryRo
     return chosen
 
 
-_scratch_lock = threading.Lock()
-_scratch_users = 0
-"""Scratch databases open in this process (two at once for a diff of two folders)."""
-_started_for_scratch = False
-"""This process started the embedded server only to hold scratch databases."""
+@contextlib.contextmanager
+def scratch_database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection to a new, empty database on the embedded server; dropped afterwards."""
+    with scratch_server(settings) as status, fresh_database(status, "empty", (), _nothing, cache=False) as new:
+        with psycopg.connect(new.conninfo, autocommit=True) as conn:
+            yield conn
+
+
+def _nothing(conninfo: str, start: int, stop: int) -> None:
+    raise AssertionError("an empty database has no steps")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayStep:
+    """One file's SQL, exactly as it runs, and how a failure in it is reported."""
+
+    sql: str
+    failure: Callable[[int, str], PlanError]
+    """(line in the file, the server's message) -> the error to raise."""
 
 
 @contextlib.contextmanager
-def scratch_database(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
-    """An autocommit connection to a new, empty database on the embedded server; dropped afterwards.
+def scratch_replayed(settings: Settings, steps: Sequence[ReplayStep], *,
+                     kind: str = "replay") -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection to a scratch database where `steps` ran in order (each statement in autocommit);
+    cloned from the template cache (`schema.templates`) where a prefix of the steps is cached. Dropped afterwards.
 
-    A server started only for scratch databases is stopped again when the last one is dropped and nobody else
-    is connected to it, so a project that targets a real server is left with no embedded process running.
+    Raises:
+        PlanError: from a step's `failure`, for the first statement that fails (or does not parse).
     """
-    global _scratch_users, _started_for_scratch
-    server = embedded_server(settings)
-    with _scratch_lock:
-        if _scratch_users == 0 and not server.status().running:
-            _started_for_scratch = True
-        status = server.ensure_running()
-        _scratch_users += 1
-    name = f"dbwb_scratch_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-    admin = status.conninfo("postgres")
+    def advance(conninfo: str, start: int, stop: int) -> None:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for step in steps[start:stop]:
+                _run(conn, step)
+
+    with scratch_server(settings) as status, \
+            fresh_database(status, kind, [s.sql for s in steps], advance, cache=settings.scratch_cache) as new:
+        with psycopg.connect(new.conninfo, autocommit=True) as conn:
+            yield conn
+
+
+def _run(conn: psycopg.Connection[Any], step: ReplayStep) -> None:
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        statements = parse_statements(step.sql)
+    except SqlSyntaxError as exc:
+        raise step.failure(line_col(step.sql, exc.offset)[0], exc.message) from exc
+    for statement in statements:
         try:
-            with psycopg.connect(status.conninfo(name), autocommit=True) as conn:
-                yield conn
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    finally:
-        with _scratch_lock:
-            _scratch_users -= 1
-            if _scratch_users == 0 and _started_for_scratch:
-                _started_for_scratch = False
-                if _nobody_else_on(admin):
-                    server.stop()
-
-
-def _nobody_else_on(admin: str) -> bool:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                           "AND pid <> pg_backend_pid()").fetchone()
-    return row is not None and row[0] == 0
+            conn.execute(statement.text, prepare=False)
+        except psycopg.Error as exc:
+            raise step.failure(statement.line, exc.diag.message_primary or str(exc).strip().splitlines()[0]) from exc
 
 
 @contextlib.contextmanager
 def scratch_from_history(settings: Settings, rows: list[HistoryRow]) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit connection to a scratch database where `rows` were replayed; dropped afterwards."""
-    with scratch_database(settings) as conn:
-        for row in rows:
-            for statement in parse_statements(row.up_sql or ""):
-                try:
-                    conn.execute(statement.text)
-                except psycopg.Error as exc:
-                    raise PlanError(f"replaying {row.script} (history rank {row.rank}) failed at line "
-                                    f"{statement.line}: {str(exc).strip().splitlines()[0]}") from exc
+    steps = [ReplayStep(row.up_sql or "", partial(_history_failure, row)) for row in rows]
+    with scratch_replayed(settings, steps) as conn:
         yield conn
+
+
+def _history_failure(row: HistoryRow, line: int, message: str) -> PlanError:
+    return PlanError(f"replaying {row.script} (history rank {row.rank}) failed at line {line}: {message}")

@@ -1,0 +1,76 @@
+"""Fresh migrated databases from the template cache, and the `scratch` verb that lists or clears it.
+
+`fresh_migrated` gives a new database on the embedded server on which the project's migrations ran through the
+engine itself (history table included, so `status` on it says up to date): cloned from the newest template whose
+files match, with only the files after it migrated. The `ci` verb, the pytest plugin and `bench/bootstrap.py` use
+it; `roundtrip`, `undo`, `analyze` and `drift` use the same cache for their replayed prefixes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from dbworkbench.app.migrations import migrate
+from dbworkbench.config import Settings
+from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.scripts import substitute
+from dbworkbench.schema import templates
+from dbworkbench.schema.templates import Fresh
+
+
+@dataclass(frozen=True, slots=True)
+class ScratchReport:
+    """The templates kept on the embedded server (before a clear, for `clear`)."""
+
+    cleared: bool
+    names: tuple[str, ...]
+    bytes: int
+
+
+def scratch(settings: Settings, *, clear: bool = False) -> ScratchReport:
+    """List the template databases of the embedded server, or drop them all (`clear`).
+
+    Raises:
+        ServerError: the embedded server could not start.
+    """
+    found = templates.clear(settings) if clear else templates.list_templates(settings)
+    return ScratchReport(clear, found.names, found.bytes)
+
+
+def _text(file: MigrationFile, placeholders: dict[str, str]) -> str:
+    """What a template key covers for one file: its name (history stores it) and its SQL as it runs."""
+    try:
+        body = substitute(file.up_sql, placeholders).text
+    except KeyError:
+        body = file.up_sql  # migrate itself reports the missing placeholder
+    return f"{file.script}\n{file.checksum}\n{body}"
+
+
+@contextlib.contextmanager
+def fresh_migrated(settings: Settings) -> Iterator[Fresh]:
+    """A new database on the embedded server with every migration applied by the engine; dropped afterwards.
+
+    Raises:
+        DiscoveryError, PlanError, MigrationFailedError: as `migrate` (a failing file is named).
+        ServerError: the embedded server could not start.
+    """
+    found = discover(settings.migrations_dir)
+    placeholders = dict(settings.environment.placeholders)
+    versioned = [f for f in found.versioned if f.version is not None]
+    texts = [_text(f, placeholders) for f in versioned]
+    texts.append("repeatables\n" + "\n".join(_text(f, placeholders) for f in found.repeatable))
+
+    def advance(conninfo: str, start: int, stop: int) -> None:
+        target = versioned[stop - 1].version if stop <= len(versioned) else None
+        scratch_env = replace(settings.environment, name="scratch", url=conninfo, protected=False)
+        migrate(replace(settings, environment=scratch_env, protected_environments=()),
+                target=target.text if target is not None else None)
+
+    kind = "m" + hashlib.sha256(settings.history_table.encode()).hexdigest()[:8]
+    with templates.scratch_server(settings) as status, \
+            templates.fresh_database(status, kind, texts, advance, cache=settings.scratch_cache,
+                                      keep=(len(versioned) - 1, len(versioned))) as fresh:
+        yield fresh

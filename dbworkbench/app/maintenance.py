@@ -17,7 +17,7 @@ from dbworkbench.app.reports import WriteReport
 from dbworkbench.app.state import read_state, require_history
 from dbworkbench.app.vocabulary import RECIPES, Verb
 from dbworkbench.config import Settings
-from dbworkbench.core.authoring import new_migration, not_null_column, write_recipe
+from dbworkbench.core.authoring import new_migration, not_null_column, renumber_file, write_recipe
 from dbworkbench.core.discovery import MigrationKind
 from dbworkbench.core.history import NewRow
 from dbworkbench.core.planner import State
@@ -196,12 +196,21 @@ def _short(checksum: str | None) -> str:
     return (checksum or "-")[:8]
 
 
-def new(settings: Settings, words: list[str], *, recipe: str | None = None) -> tuple[str, ...]:
-    """Write the next versioned file with an undo section, or a recipe's files; returns their paths.
+def new(settings: Settings, words: list[str], *, recipe: str | None = None,
+        renumber: str | None = None, base: str | None = None) -> tuple[str, ...]:
+    """Write the next versioned file with an undo section, or a recipe's files; returns their paths. With
+    `renumber`, rename that file to the next free version instead (free in the folder and, with `base`, at that git
+    ref too); returns (old, new).
 
     Raises:
-        ConfigError: no usable description, an unknown recipe, or a recipe's arguments missing.
+        ConfigError: no usable description, an unknown recipe, or a recipe's arguments missing; a bad `renumber`.
     """
+    if renumber is not None:
+        if words or recipe:
+            raise ConfigError("new --renumber FILE takes no description or recipe.")
+        from dbworkbench.app.conflicts import names_at
+
+        return renumber_file(settings, renumber, taken=names_at(settings, base) if base else ())
     if recipe is None:
         return (new_migration(settings, " ".join(words)),)
     if recipe != "not-null":

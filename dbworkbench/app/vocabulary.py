@@ -33,6 +33,7 @@ class Verb(StrEnum):
     ROUNDTRIP = "roundtrip"
     UNDO = "undo"
     SCRATCH = "scratch"
+    CONFLICTS = "conflicts"
     UI = "ui"
 
     @property

@@ -62,9 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
             writer=True)
     p.add_argument("--off", action="store_true", help="remove the mark (asks for the protected name)")
     p = add(Verb.NEW, "create the next versioned migration file with an undo section")
-    p.add_argument("words", nargs="+", metavar="DESCRIPTION",
+    p.add_argument("words", nargs="*", metavar="DESCRIPTION",
                    help="the description; with --recipe not-null: TABLE COLUMN TYPE DEFAULT")
     p.add_argument("--recipe", choices=list(RECIPES), help="write a multi-step online recipe instead")
+    p.add_argument("--renumber", metavar="FILE", help="rename this not-yet-applied versioned file to the next free "
+                   "version (two branches added the same one; see `conflicts`)")
+    p.add_argument("--base", metavar="REF", help="with --renumber: versions used at this git ref count as taken")
     p = add(Verb.HISTORY, "show the event log", json=True)
     p.add_argument("version", nargs="?", help="only this version's events")
     p = add(Verb.SHOW, "show a version's applied SQL, and its diff against the file", json=True)
@@ -105,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(Verb.SCRATCH, "list the template databases kept for fresh scratch databases, or drop them (clear)",
             json=True)
     p.add_argument("action", nargs="?", choices=["list", "clear"], default="list")
+    p = add(Verb.CONFLICTS, "versioned files that collide: sharing a version (renumber one) apart from touching the "
+            "same tables, columns, types or functions (order matters); exit 5 on any", json=True)
+    p.add_argument("--base", metavar="REF", help="compare the files added on this branch with those REF added since "
+                   "the branches parted (e.g. origin/main)")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.conflicts import ConflictsReport
 from dbworkbench.app.preflight import PreflightReport, SessionNow
 from dbworkbench.app.roundtrip import RoundTripReport
 from dbworkbench.app.safety import ApprovalReport
@@ -107,3 +108,25 @@ def roundtrip_json(report: RoundTripReport) -> str:
     return json.dumps({"ok": report.ok, "files": [
         {"script": f.script, "version": f.version, "checked": f.checked, "ok": f.ok,
          "left_behind": list(f.left_behind), "not_again": list(f.not_again)} for f in report.files]}, indent=2)
+
+
+def conflicts_text(report: ConflictsReport) -> str:
+    """Shared versions, then shared objects, then a one-line verdict."""
+    lines = [f"same version {c.version}: {', '.join(c.scripts)} (harmless: renumber all but one, e.g. "
+             f"`dbworkbench new --renumber {c.renumber}"
+             f"{' --base ' + report.base if report.base else ''}`)" for c in report.collisions]
+    lines += [f"order matters: {o.first} and {o.second} both touch {', '.join(o.objects)}; someone must look"
+              for o in report.overlaps]
+    against = f" against {report.base}" if report.base else ""
+    lines.append(f"{report.compared} file(s) compared{against}: "
+                 + ("no conflicts" if report.ok else f"{len(report.collisions)} shared version(s), "
+                    f"{len(report.overlaps)} pair(s) touching the same objects"))
+    return "\n".join(lines)
+
+
+def conflicts_json(report: ConflictsReport) -> str:
+    """The report as JSON."""
+    return json.dumps({"ok": report.ok, "base": report.base, "compared": report.compared,
+                       "same_version": [{"version": c.version, "scripts": list(c.scripts)} for c in report.collisions],
+                       "same_objects": [{"files": [o.first, o.second], "objects": list(o.objects)}
+                                        for o in report.overlaps]}, indent=2)

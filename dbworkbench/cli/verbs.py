@@ -144,6 +144,10 @@ def protect(args: argparse.Namespace, settings: Settings) -> int:
 def new(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import maintenance
 
+    if args.renumber:
+        old, renamed = maintenance.new(settings, args.words, renumber=args.renumber, base=args.base)
+        _emit(f"renamed {old} to {renamed}")
+        return int(ExitCode.OK)
     for path in maintenance.new(settings, args.words, recipe=args.recipe):
         _emit(f"created {path}")
     return int(ExitCode.OK)
@@ -295,6 +299,15 @@ def scratch(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+def conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.conflicts import conflicts as colliding
+    from dbworkbench.cli import render_safety
+
+    report = colliding(settings, base=args.base)
+    _emit(render_safety.conflicts_json(report) if args.json else render_safety.conflicts_text(report))
+    return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
+
+
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import safety
     from dbworkbench.cli import render_safety
@@ -318,7 +331,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.PROTECT: protect, Verb.NEW: new,
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
-    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch,
+    Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch, Verb.CONFLICTS: conflicts,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

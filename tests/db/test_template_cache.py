@@ -141,3 +141,28 @@ def test_a_scratch_url_that_names_no_server_is_a_config_error(tmp_path: Any, val
     (tmp_path / "dbworkbench.toml").write_text(f"scratch_url = {value}\n")
     with pytest.raises(ConfigError, match="scratch_url"):
         load_settings(tmp_path, environ={})
+
+
+def test_a_spare_copy_is_taken_by_the_next_request_and_never_for_other_files(project: Project,
+                                                                             settings_of: Any) -> None:
+    import time
+
+    token = uuid.uuid4().hex[:8]
+    _files(project, 3, token)
+    settings = settings_of(project)
+    with fresh_migrated(settings, spare=True) as first:
+        assert first.reused == 0
+    deadline = time.monotonic() + 30
+    with fresh_migrated(settings, spare=True) as second:
+        assert second.reused == 4 and f"t3_{token}" in _tables(second.conninfo)
+        with psycopg.connect(second.conninfo) as conn:
+            conn.execute(f"INSERT INTO t1_{token} VALUES (1)")
+    while time.monotonic() < deadline and not any("_s" in n.rsplit("_", 1)[-1][:2] for n in scratch(settings).names):
+        time.sleep(0.2)
+    project.write("V3__t3.sql", f"CREATE TABLE t3_{token}_edited (id int);\n")
+    with fresh_migrated(settings_of(project), spare=True) as edited:
+        tables = _tables(edited.conninfo)
+        assert f"t3_{token}_edited" in tables and f"t3_{token}" not in tables, "a spare of other files is never used"
+    project.write("V3__t3.sql", f"CREATE TABLE t3_{token} (id int);\n-- @undo\nDROP TABLE t3_{token};\n")
+    with fresh_migrated(settings_of(project), spare=True) as again, psycopg.connect(again.conninfo) as conn:
+        assert conn.execute(f"SELECT count(*) FROM t1_{token}").fetchone() == (0,), "a spare is a clean copy"

@@ -184,12 +184,31 @@ def _clone_newest(conn: psycopg.Connection[Any], name: str, kind: str, keys: lis
         if template not in existing:
             continue
         try:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)))
+            _copy(conn, name, template)
         except psycopg.Error:  # dropped since the listing (another process cleared or evicted it)
             continue
         return count
     return 0
+
+
+BIG = 32 * 1024 * 1024
+"""Above this size a database is copied file by file (STRATEGY FILE_COPY, PostgreSQL 15+), cloned by the file system
+where PostgreSQL 18 can (`file_copy_method = clone`); below it WAL_LOG is faster (measured: 31 vs 61 ms for 8 MB,
+3.0–4.8 vs 2.6 s, or 1.9 s with clone on ext4, for 110 MB)."""
+
+
+def _copy(conn: psycopg.Connection[Any], new: str, source: str) -> None:
+    """CREATE DATABASE new TEMPLATE source, with the cheapest strategy the server has for its size."""
+    create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(new), sql.Identifier(source))
+    version = conn.info.server_version
+    row = conn.execute("SELECT pg_database_size(%s)", (source,)).fetchone() if version >= 150000 else None
+    if row is None or int(row[0]) <= BIG:
+        conn.execute(create)
+        return
+    if version >= 180000:
+        with contextlib.suppress(psycopg.Error):  # a role that may not set it copies as before
+            conn.execute("SET file_copy_method = clone")
+    conn.execute(create + sql.SQL(" STRATEGY FILE_COPY"))
 
 
 def _claim_spare(conn: psycopg.Connection[Any], name: str, template: str) -> bool:
@@ -211,7 +230,7 @@ def _make_spare(admin: str, template: str) -> None:
     """Copy `template` into a spare no session may connect to; a failure only means no spare next time."""
     spare = f"{template}_s{uuid.uuid4().hex[:6]}"
     with contextlib.suppress(psycopg.Error), psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(spare), sql.Identifier(template)))
+        _copy(conn, spare, template)
         conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(spare)))
 
 
@@ -219,8 +238,7 @@ def _save(admin: str, source: str, template: str) -> None:
     """Copy `source` (no session open on it) into template `template`, unless another process just did."""
     with psycopg.connect(admin, autocommit=True) as conn:
         try:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(template), sql.Identifier(source)))
+            _copy(conn, template, source)
         except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):  # a race: both are correct
             return
         conn.execute(sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false").format(

@@ -166,3 +166,19 @@ def test_a_spare_copy_is_taken_by_the_next_request_and_never_for_other_files(pro
     project.write("V3__t3.sql", f"CREATE TABLE t3_{token} (id int);\n-- @undo\nDROP TABLE t3_{token};\n")
     with fresh_migrated(settings_of(project), spare=True) as again, psycopg.connect(again.conninfo) as conn:
         assert conn.execute(f"SELECT count(*) FROM t1_{token}").fetchone() == (0,), "a spare is a clean copy"
+
+
+def test_the_cache_works_on_a_configured_postgresql_15(project: Project, settings_of: Any, pg15: Server) -> None:
+    from dataclasses import replace
+
+    token = uuid.uuid4().hex[:8]
+    _files(project, 3, token)
+    settings = replace(settings_of(project), scratch_url=pg15.conninfo())
+    with fresh_migrated(settings) as first:
+        assert first.reused == 0 and "dbname=" in first.conninfo
+        with psycopg.connect(first.conninfo) as conn:
+            assert conn.info.server_version // 10000 == 15
+    with fresh_migrated(settings) as second:
+        assert second.reused == 4 and f"t3_{token}" in _tables(second.conninfo)
+    assert scratch(settings, clear=True).names, "clear reaches the configured server"
+    assert scratch(settings).names == ()

@@ -62,7 +62,8 @@ def fresh_migrated(settings: Settings, *, spare: bool = False) -> Iterator[Fresh
     placeholders = dict(settings.environment.placeholders)
     versioned = [f for f in found.versioned if f.version is not None]
     texts = [_text(f, placeholders) for f in versioned]
-    texts.append("repeatables\n" + "\n".join(_text(f, placeholders) for f in found.repeatable))
+    if found.repeatable:  # one more step; without repeatables the last file's template is the whole state
+        texts.append("repeatables\n" + "\n".join(_text(f, placeholders) for f in found.repeatable))
 
     def advance(conninfo: str, start: int, stop: int) -> None:
         target = versioned[stop - 1].version if stop <= len(versioned) else None

@@ -72,8 +72,9 @@ def conflicts(settings: Settings, *, base: str | None = None) -> ConflictsReport
     if base is None:
         ours, theirs = here, here
     else:
-        at_base = _tree(settings.project_dir, folder, base)
-        parted = _tree(settings.project_dir, folder, _git(settings.project_dir, "merge-base", base, "HEAD").strip())
+        inside = _inside(settings.project_dir, folder)
+        at_base = _tree(settings.project_dir, inside, base)
+        parted = _tree(settings.project_dir, inside, _git(settings.project_dir, "merge-base", base, "HEAD").strip())
         ours = {n: t for n, t in here.items() if n not in at_base}
         theirs = {n: _git(settings.project_dir, "show", f"{base}:{at_base[n]}") for n in at_base if n not in parted}
     everything = {**theirs, **ours}
@@ -100,7 +101,7 @@ def names_at(settings: Settings, ref: str) -> tuple[str, ...]:
     Raises:
         ConfigError: not a ref of the project's repository.
     """
-    return tuple(_tree(settings.project_dir, settings.migrations_dir, ref))
+    return tuple(_tree(settings.project_dir, _inside(settings.project_dir, settings.migrations_dir), ref))
 
 
 def _version(name: str) -> Version | None:
@@ -113,15 +114,19 @@ def _version(name: str) -> Version | None:
         return None
 
 
-def _tree(project: Path, folder: Path, ref: str) -> dict[str, str]:
-    """Migration files (relative to the folder) at `ref`, each with its path relative to the repository root."""
+def _inside(project: Path, folder: Path) -> str:
+    """The migrations folder relative to the repository root ("" at the root)."""
     top = Path(_git(project, "rev-parse", "--show-toplevel").strip())
     try:
         inside = folder.resolve().relative_to(top.resolve()).as_posix()
     except ValueError as exc:
         raise ConfigError(f"the migrations folder {folder} is outside the git repository {top}, so --base cannot "
                           "compare it with a ref.") from exc
-    inside = "" if inside == "." else inside
+    return "" if inside == "." else inside
+
+
+def _tree(project: Path, inside: str, ref: str) -> dict[str, str]:
+    """Migration files (relative to the folder `inside` the repository) at `ref`, each with its path from the root."""
     listed = _git(project, "ls-tree", "-r", "--name-only", ref, "--", inside or ".").splitlines()
     return {Path(p).relative_to(inside).as_posix() if inside else p: p for p in listed
             if p.endswith(".sql") and _version(Path(p).name) is not None}

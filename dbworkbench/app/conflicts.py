@@ -18,6 +18,7 @@ from itertools import combinations
 from pathlib import Path
 
 from dbworkbench.config import Settings
+from dbworkbench.core.discovery import MigrationFile, discover
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError
 from dbworkbench.lint.objects import touched_objects
@@ -86,9 +87,10 @@ def conflicts(settings: Settings, *, base: str | None = None) -> ConflictsReport
     collisions = tuple(Collision(v, tuple(names), next((n for n in reversed(names) if n in ours and base), names[-1]))
                        for v, names in by_version.items()
                        if len(names) > 1 and (base is None or any(n in ours for n in names)))
+    # with a base, only this branch's files against the other side's: two files of one branch that touch one table
+    # were put in order by their author, which is no merge conflict
     pairs = ([(a, b) for c in collisions for a, b in combinations(c.scripts, 2)] if base is None else
-             [(a, b) for a in sorted(ours) for b in sorted(theirs) if a != b]
-             + list(combinations(sorted(ours), 2)))
+             [(a, b) for a in sorted(ours) for b in sorted(theirs) if a != b])
     objects = {name: touched_objects(text) for name, text in everything.items()}
     overlaps = tuple(Overlap(a, b, tuple(sorted(objects[a] & objects[b]))) for a, b in pairs
                      if objects[a] & objects[b])
@@ -102,6 +104,39 @@ def names_at(settings: Settings, ref: str) -> tuple[str, ...]:
         ConfigError: not a ref of the project's repository.
     """
     return tuple(_tree(settings.project_dir, _inside(settings.project_dir, settings.migrations_dir), ref))
+
+
+def changed_since(settings: Settings, ref: str) -> tuple[Path, ...]:
+    """Files of the migrations folder added or changed since git `ref` (committed, staged, in the working tree, or
+    new and not ignored), as absolute paths; deleted files are left out.
+
+    Raises:
+        ConfigError: not a ref of the project's repository, or git is missing.
+    """
+    project, folder = settings.project_dir, settings.migrations_dir
+    inside = _inside(project, folder)
+    top = Path(_git(project, "rev-parse", "--show-toplevel").strip())
+    if subprocess.run(["git", "-C", str(project), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                      capture_output=True, timeout=60).returncode != 0:
+        raise ConfigError(f"{ref!r} is not a commit, branch or tag of the repository at {top} (a CI checkout may "
+                          "need `git fetch` of it first, or a deeper clone).", title="bad git ref")
+    spec = inside or "."
+    listed = _git(top, "diff", "--name-only", "-z", ref, "--", spec).split("\0") + \
+        _git(top, "ls-files", "--others", "--exclude-standard", "-z", "--", spec).split("\0")
+    return tuple(sorted({(top / p).resolve() for p in listed if p and (top / p).is_file()}))
+
+
+def changed_migrations(settings: Settings, ref: str) -> list[MigrationFile]:
+    """The migrations (versioned, then repeatable) whose file or undo file changed since git `ref`.
+
+    Raises:
+        ConfigError: as `changed_since`. DiscoveryError: bad migration files.
+    """
+    touched = set(changed_since(settings, ref))
+    found = discover(settings.migrations_dir)
+    folder = settings.migrations_dir
+    return [m for m in (*found.versioned, *found.repeatable) if (folder / m.script).resolve() in touched
+            or (m.undo_script is not None and (folder / m.undo_script).resolve() in touched)]
 
 
 def _version(name: str) -> Version | None:
@@ -120,7 +155,7 @@ def _inside(project: Path, folder: Path) -> str:
     try:
         inside = folder.resolve().relative_to(top.resolve()).as_posix()
     except ValueError as exc:
-        raise ConfigError(f"the migrations folder {folder} is outside the git repository {top}, so --base cannot "
+        raise ConfigError(f"the migrations folder {folder} is outside the git repository {top}, so --base or --since cannot "
                           "compare it with a ref.") from exc
     return "" if inside == "." else inside
 
@@ -136,9 +171,10 @@ def _git(project: Path, *args: str) -> str:
     try:
         run = subprocess.run(["git", "-C", str(project), *args], capture_output=True, text=True, timeout=60)
     except OSError as exc:
-        raise ConfigError(f"conflicts --base needs git, which could not run ({exc}).") from exc
+        raise ConfigError(f"comparing with a git ref (--base, --since) needs git, which could not run ({exc}).") \
+            from exc
     if run.returncode != 0:
         reason = (run.stderr.strip().splitlines() or ["no reason given"])[0]
-        raise ConfigError(f"git {' '.join(args[:2])} failed in {project}: {reason}. --base must name a commit, "
-                          "branch or tag of the project's repository (e.g. origin/main).", title="bad git ref")
+        raise ConfigError(f"git {' '.join(args[:2])} failed in {project}: {reason}. The ref must name a "
+                          "commit, branch or tag of the project's repository (e.g. origin/main).", title="bad git ref")
     return run.stdout

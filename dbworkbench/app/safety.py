@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from dbworkbench.app.conflicts import changed_migrations
 from dbworkbench.app.state import read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings, reviewer_name
@@ -19,14 +20,21 @@ from dbworkbench.lint.project import LintReport, lint_migration, lint_project
 
 
 def lint(settings: Settings, *, paths: list[str] | None = None, pending: bool = False,
-         server_major: int | None = None) -> LintReport:
-    """Lint chosen files, every migration, or (with `pending`) what has not run on the environment yet.
+         server_major: int | None = None, since: str | None = None) -> LintReport:
+    """Lint chosen files, every migration, the migrations changed since git ref `since` (a file or its undo file
+    added or edited: committed, staged or not), or (with `pending`) what has not run on the environment yet.
 
     Approvals count the same way in every mode.
 
     Raises:
         DiscoveryError: bad migration files. DatabaseConnectionError: `pending` and the server is unreachable.
+        ConfigError: `since` is not a git ref of the project.
     """
+    if since is not None and not paths:
+        changed = changed_migrations(settings, since)
+        if not changed:
+            return LintReport((), server_major or ASSUMED_SERVER_MAJOR)
+        paths = [str(settings.migrations_dir / m.script) for m in changed]
     if not pending or paths:
         return lint_project(settings, paths=paths, server_major=server_major)
     with open_session(settings, write=False, purpose=Verb.LINT.value) as session:

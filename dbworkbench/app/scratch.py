@@ -17,6 +17,8 @@ from dbworkbench.app.migrations import migrate
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import MigrationFile, discover
 from dbworkbench.core.scripts import substitute
+from dbworkbench.core.versions import Version
+from dbworkbench.errors import PlanError
 from dbworkbench.schema import templates
 from dbworkbench.schema.templates import Fresh
 
@@ -49,30 +51,47 @@ def _text(file: MigrationFile, placeholders: dict[str, str]) -> str:
     return f"{file.script}\n{file.checksum}\n{body}"
 
 
+def migrate_scratch(settings: Settings, conninfo: str, target: str | None = None) -> None:
+    """Migrate a scratch database (all pending files, or up to `target`) through the engine, as an unprotected
+    environment of its own: the project's protected environments are other databases.
+
+    Raises:
+        as `migrate`.
+    """
+    scratch_env = replace(settings.environment, name="scratch", url=conninfo, protected=False)
+    migrate(replace(settings, environment=scratch_env, protected_environments=()), target=target)
+
+
 @contextlib.contextmanager
-def fresh_migrated(settings: Settings, *, spare: bool = False) -> Iterator[Fresh]:
-    """A new database on the embedded server with every migration applied by the engine; dropped afterwards.
+def fresh_migrated(settings: Settings, *, spare: bool = False, upto: Version | None = None) -> Iterator[Fresh]:
+    """A new database on the scratch server with every migration applied by the engine (with `upto`: the versioned
+    files up to that version only); dropped afterwards.
     `spare`: keep a spare copy ready for the next call of this process (see `templates.fresh_database`).
 
     Raises:
-        DiscoveryError, PlanError, MigrationFailedError: as `migrate` (a failing file is named).
+        DiscoveryError, PlanError, MigrationFailedError: as `migrate` (a failing file is named); PlanError also when
+            no versioned file has version `upto`.
         ServerError: the embedded server could not start.
     """
     found = discover(settings.migrations_dir)
     placeholders = dict(settings.environment.placeholders)
     versioned = [f for f in found.versioned if f.version is not None]
+    if upto is not None:
+        count = next((i + 1 for i, f in enumerate(versioned) if f.version == upto), None)
+        if count is None:
+            raise PlanError(f"no versioned migration file has version {upto.text}.")
+        versioned = versioned[:count]
     texts = [_text(f, placeholders) for f in versioned]
-    if found.repeatable:  # one more step; without repeatables the last file's template is the whole state
+    if found.repeatable and upto is None:  # one more step; without repeatables the last file's template is the whole
         texts.append("repeatables\n" + "\n".join(_text(f, placeholders) for f in found.repeatable))
 
     def advance(conninfo: str, start: int, stop: int) -> None:
         target = versioned[stop - 1].version if stop <= len(versioned) else None
-        scratch_env = replace(settings.environment, name="scratch", url=conninfo, protected=False)
-        migrate(replace(settings, environment=scratch_env, protected_environments=()),
-                target=target.text if target is not None else None)
+        migrate_scratch(settings, conninfo, target.text if target is not None else None)
 
     kind = "m" + hashlib.sha256(settings.history_table.encode()).hexdigest()[:8]
+    keep = (len(versioned) - 1, len(versioned)) if upto is None else (len(versioned),)
     with templates.scratch_server(settings) as status, \
-            templates.fresh_database(status, kind, texts, advance, cache=settings.scratch_cache,
-                                      keep=(len(versioned) - 1, len(versioned)), spare=spare) as fresh:
+            templates.fresh_database(status, kind, texts, advance, cache=settings.scratch_cache, keep=keep,
+                                      spare=spare) as fresh:
         yield fresh

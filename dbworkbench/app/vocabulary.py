@@ -34,6 +34,7 @@ class Verb(StrEnum):
     UNDO = "undo"
     SCRATCH = "scratch"
     CONFLICTS = "conflicts"
+    CI = "ci"
     UI = "ui"
 
     @property

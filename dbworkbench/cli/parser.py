@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(Verb.LINT, "find unsafe changes: locks, rewrites, data loss, breaking renames", json=True)
     p.add_argument("files", nargs="*", help="files to lint (default: every migration)")
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
+    p.add_argument("--since", metavar="REF", help="only the migrations changed since this git ref (committed, staged "
+                   "or not; a pre-commit hook uses HEAD)")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
     p = add(Verb.DIFF, "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)
     p.add_argument("--from", dest="source", required=True, metavar="URL|DIR")
@@ -112,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
             "same tables, columns, types or functions (order matters); exit 5 on any", json=True)
     p.add_argument("--base", metavar="REF", help="compare the files added on this branch with those REF added since "
                    "the branches parted (e.g. origin/main)")
+    p = add(Verb.CI, "check a change as production will meet it, on scratch databases only: files, migrate from zero, "
+            "history, lint, round trip, schema/ reached, drift, conflicts, seeds; --url names the scratch server",
+            json=True)
+    p.add_argument("--since", metavar="REF", help="lint and round-trip only the files changed since this git ref; "
+                   "conflicts compare with it (e.g. origin/main)")
+    p.add_argument("--drift-env", metavar="ENV", help="also compare this environment's live schema with its history "
+                   "(read only)")
+    p.add_argument("--junit", metavar="FILE", help="also write the result as JUnit XML")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")
@@ -122,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings for the options the user actually gave (precedence is `config.load_settings`'s)."""
+    """Settings for the options the user actually gave (precedence is `config.load_settings`'s). For `ci`, `--url`
+    names the scratch server, not a target, so it is left to the handler."""
     return load_settings(overrides=Overrides(
-        env=args.env, url=args.url, migrations=args.migrations, history_table=args.history_table,
+        env=args.env, url=None if args.command == Verb.CI else args.url, migrations=args.migrations, history_table=args.history_table,
         lock_wait=args.lock_wait, out_of_order=True if getattr(args, "out_of_order", False) else None,
         config=args.config))

@@ -85,3 +85,15 @@ def test_the_objects_read_from_the_parse_tree() -> None:
     assert "function:f" in touched_objects("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$select 1$$")
     assert touched_objects("DROP FUNCTION f(int)") == {"function:f"}
     assert touched_objects("SELECT FROM nowhere WHERE (") == frozenset(), "unparsable: nothing, no crash"
+
+
+def test_files_of_one_branch_touching_one_table_are_not_a_conflict_between_branches(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "sql" / "V2__add.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n")
+    (repo / "sql" / "V3__fill.sql").write_text("UPDATE t SET x = 1;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "mine, in order")
+    assert main(["conflicts", "--base", "main", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["same_objects"] == [] and report["same_version"] == [], report

@@ -135,7 +135,8 @@ def _timed(run: Callable[[], Check], name: str) -> Check:
         check = run()
     except DbWorkbenchError as exc:
         subject = exc.script if isinstance(exc, MigrationFailedError) else name
-        check = Check(name, Outcome.FAIL, exc.message.splitlines()[0], (Case(subject, Outcome.FAIL, exc.message),),
+        first, _, rest = exc.message.partition("\n")
+        check = Check(name, Outcome.FAIL, first.rstrip(":") if rest.strip() else exc.title, (Case(subject, Outcome.FAIL, rest.strip() or first),),
                       exit_code=exc.exit_code)
     return replace(check, seconds=time.perf_counter() - start)
 

@@ -314,7 +314,7 @@ def ci(args: argparse.Namespace, settings: Settings) -> int:
     import sys
     from dataclasses import replace
 
-    from dbworkbench.app.ci import Check
+    from dbworkbench.app.ci import CHECKS, Check
     from dbworkbench.app.ci import ci as check_change
     from dbworkbench.cli import render_ci
     from dbworkbench.cli.parser import settings_from
@@ -331,11 +331,11 @@ def ci(args: argparse.Namespace, settings: Settings) -> int:
     def on_check(check: Check) -> None:  # text streams each check as it ends; JSON keeps stdout for the data
         if args.json:
             print(render_ci.check_line(check), file=sys.stderr, flush=True)
-        else:
-            print(render_ci.check_text(check), flush=True)
+            return
+        if check.name == CHECKS[0]:  # the header once the run started (a bad --since stops it before)
+            print(render_ci.header_text(args.since), flush=True)
+        print(render_ci.check_text(check), flush=True)
 
-    if not args.json:
-        print(render_ci.header_text(args.since), flush=True)
     report = check_change(settings, since=args.since, drift_settings=drift_settings, on_check=on_check)
     if junit is not None:
         try:

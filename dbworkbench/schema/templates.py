@@ -24,8 +24,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from dbworkbench.config import Settings
+from dbworkbench.config import Settings, redact
 from dbworkbench.core.db import embedded_server
+from dbworkbench.errors import ConfigError, DatabaseConnectionError
 
 PREFIX = "dbwb_tpl_"
 """Every template database's name starts with this (then the kind, `_`, and 32 hex digits of its key)."""
@@ -97,7 +98,7 @@ def scratch_server(settings: Settings) -> Iterator[ScratchServer]:
     embedded server; an embedded server started only for scratch databases is stopped again when the last one is
     done and nobody else is connected to it."""
     if settings.scratch_url:
-        yield ConfiguredServer(settings.scratch_url)
+        yield _reachable(ConfiguredServer(settings.scratch_url))
         return
     global _users, _started_here
     server = embedded_server(settings)
@@ -115,6 +116,32 @@ def scratch_server(settings: Settings) -> Iterator[ScratchServer]:
                 _started_here = False
                 if _nobody_else_on(status.conninfo("postgres")):
                     server.stop()
+
+
+def _reachable(server: ConfiguredServer) -> ConfiguredServer:
+    """The configured server, once it answered and its role may create databases.
+
+    Raises:
+        DatabaseConnectionError: unreachable, refused, wrong password, unknown database.
+        ConfigError: the role may not create databases.
+    """
+    try:
+        with psycopg.connect(server.url, autocommit=True, connect_timeout=10) as conn:
+            row = conn.execute("SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
+                               "WHERE rolname = current_user").fetchone()
+    except psycopg.Error as exc:
+        reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()).replace(
+            "connection failed: ", "")
+        raise DatabaseConnectionError(
+            f"could not connect to the scratch server {redact(server.url)}: {redact(reason)}. Scratch databases go "
+            "to scratch_url / DBWORKBENCH_SCRATCH_URL (or `ci --url`): check it names a running server and a role "
+            "that may log in.") from exc
+    if row is None or not row[1]:
+        role = row[0] if row else "the role"
+        raise ConfigError(f"{role} may not create databases on the scratch server {redact(server.url)}: scratch "
+                          f"databases need ALTER ROLE {role} CREATEDB, or another scratch_url.",
+                          title="scratch server refused")
+    return server
 
 
 def _nobody_else_on(admin: str) -> bool:

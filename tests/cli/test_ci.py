@@ -133,7 +133,7 @@ def test_a_ref_that_is_not_one_stops_before_any_check(project: Project, capsys: 
     for argv in (["ci", "--since", "no-such-branch"], ["lint", "--since", "no-such-branch"]):
         code, out, err = run(capsys, *argv)
         assert code == 2 and "bad git ref" in err and "no-such-branch" in err, err
-        assert "Traceback" not in err and "migrate" not in out + err, "nothing ran"
+        assert "Traceback" not in err and "migrate" not in out + err and out == "", "nothing ran"
 
 
 def test_a_junit_path_in_a_missing_folder_is_refused_before_anything_runs(
@@ -236,3 +236,27 @@ def test_url_puts_the_scratch_databases_on_another_server_as_a_createdb_role(
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute("DROP ROLE ci_scratch")
     _untouched(project)
+
+
+def test_a_scratch_server_that_cannot_serve_is_said_plainly(
+        project: Project, pg15: Server, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write("V1__t.sql", TABLE)
+    with monkeypatch.context() as env:
+        env.setenv("DBWORKBENCH_SCRATCH_URL", "postgresql://ci:pa55-unseen@127.0.0.1:1/x")
+        for verb in (["undo", "1"], ["roundtrip"], ["drift"]):
+            code, out, err = run(capsys, *verb)
+            assert code == 3 and "scratch server" in err and "pa55-unseen" not in out + err, (verb, out, err)
+    code, out, err = run(capsys, "ci", "--url", "postgresql://ci:pa55-unseen@127.0.0.1:1/x")
+    assert code == 3 and "could not connect to the scratch server" in out and "pa55-unseen" not in out + err, out
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    with pg15.admin() as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute("DROP ROLE IF EXISTS ci_nocreate")
+        conn.execute("CREATE ROLE ci_nocreate LOGIN PASSWORD 'pa55-unseen'")
+    try:
+        url = f"postgresql://ci_nocreate:pa55-unseen@127.0.0.1:{pg15.status.port}/postgres"
+        code, out, err = run(capsys, "ci", "--url", url)
+        assert code == 2 and "ALTER ROLE ci_nocreate CREATEDB" in out and "pa55-unseen" not in out + err, out
+    finally:
+        with pg15.admin() as conn:
+            conn.execute("DROP ROLE ci_nocreate")

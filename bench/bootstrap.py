@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from apply import migration  # noqa: E402
 
 from dbworkbench.app.scratch import fresh_migrated, scratch  # noqa: E402
+from dbworkbench.app.squash import squash  # noqa: E402
 from dbworkbench.config import load_settings  # noqa: E402
 from dbworkbench.core.db import embedded_server  # noqa: E402
 from dbworkbench.core.embedded import wheel_bin_dir  # noqa: E402
@@ -88,6 +89,13 @@ def main() -> None:
             print(f"spare copy (the pytest plugin's path): {spare:.3f} s median of {args.repeats} "
                   f"({cold / spare:.0f}x faster than cold; target <= 0.2 s)")
             print(f"one new file (clone + 1 file):        {one_more:.3f} s")
+            start = time.perf_counter()
+            squash(settings, str(args.n + 1), write=True)
+            squashing = time.perf_counter() - start
+            baselined, _ = _timed(replace(load_settings(root, environ={}), scratch_cache=False))
+            print(f"squash --to {args.n + 1} --write (replay, diff, proof): {squashing:.2f} s")
+            print(f"cold with the baseline file (no cache): {baselined:.3f} s  ({cold / baselined:.1f}x faster than "
+                  f"cold, {baselined / floor:.2f}x the psql floor)")
         finally:
             scratch(settings, clear=True)
             embedded_server(settings).stop()

@@ -82,6 +82,8 @@ def fresh_migrated(settings: Settings, *, spare: bool = False, upto: Version | N
             raise PlanError(f"no versioned migration file has version {upto.text}.")
         versioned = versioned[:count]
     texts = [_text(f, placeholders) for f in versioned]
+    if found.baselines and texts:  # a new database runs the baseline file instead: it is part of every key
+        texts[0] = "".join(f"baseline\n{_text(b, placeholders)}\n" for b in found.baselines) + texts[0]
     if found.repeatable and upto is None:  # one more step; without repeatables the last file's template is the whole
         texts.append("repeatables\n" + "\n".join(_text(f, placeholders) for f in found.repeatable))
 

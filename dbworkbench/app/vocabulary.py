@@ -35,6 +35,7 @@ class Verb(StrEnum):
     SCRATCH = "scratch"
     CONFLICTS = "conflicts"
     CI = "ci"
+    SQUASH = "squash"
     UI = "ui"
 
     @property

@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drift-env", metavar="ENV", help="also compare this environment's live schema with its history "
                    "(read only)")
     p.add_argument("--junit", metavar="FILE", help="also write the result as JUnit XML")
+    p = add(Verb.SQUASH, "write one baseline file equal to the schema and rows at a version, proved on a scratch "
+            "database: new databases run it instead of the files up to it, existing ones keep their history",
+            json=True)
+    p.add_argument("--to", metavar="VERSION", required=True, help="the version the baseline stands for")
+    p.add_argument("--description", default="baseline", help="the file name's description (default: baseline)")
+    p.add_argument("--write", action="store_true", help="save it as B<version>__<description>.sql beside the files")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from dbworkbench.app.vocabulary import ServerAction, Verb
+from dbworkbench.cli.verbs_proof import ci, squash
 from dbworkbench.config import Settings
 from dbworkbench.errors import ConfigError, ExitCode
 
@@ -310,43 +310,6 @@ def conflicts(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK if report.ok else ExitCode.INTEGRITY)
 
 
-def ci(args: argparse.Namespace, settings: Settings) -> int:
-    import sys
-    from dataclasses import replace
-
-    from dbworkbench.app.ci import CHECKS, Check
-    from dbworkbench.app.ci import ci as check_change
-    from dbworkbench.cli import render_ci
-    from dbworkbench.cli.parser import settings_from
-    from dbworkbench.config import check_url
-
-    junit = Path(args.junit) if args.junit else None
-    if junit is not None and not junit.parent.is_dir():
-        raise ConfigError(f"--junit {args.junit}: the folder {junit.parent} does not exist; nothing was run.")
-    scratch_url = check_url(args.url, "--url") if args.url else ""
-    if scratch_url and not scratch_url.startswith("embedded"):
-        settings = replace(settings, scratch_url=scratch_url)
-    drift_settings = settings_from(argparse.Namespace(**{**vars(args), "command": Verb.DRIFT.value, "url": None,
-                                                         "env": args.drift_env})) if args.drift_env else None
-    def on_check(check: Check) -> None:  # text streams each check as it ends; JSON keeps stdout for the data
-        if args.json:
-            print(render_ci.check_line(check), file=sys.stderr, flush=True)
-            return
-        if check.name == CHECKS[0]:  # the header once the run started (a bad --since stops it before)
-            print(render_ci.header_text(args.since), flush=True)
-        print(render_ci.check_text(check), flush=True)
-
-    report = check_change(settings, since=args.since, drift_settings=drift_settings, on_check=on_check)
-    if junit is not None:
-        try:
-            junit.write_text(render_ci.ci_junit(report), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--junit {args.junit}: cannot write it ({exc.strerror}); the checks ran: "
-                              f"{'passed' if report.ok else 'failed'}.") from exc
-    _emit(render_ci.ci_json(report) if args.json else render_ci.verdict_text(report))
-    return int(report.exit_code)
-
-
 def approve(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.app import safety
     from dbworkbench.cli import render_safety
@@ -371,7 +334,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
     Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch, Verb.CONFLICTS: conflicts,
-    Verb.CI: ci,
+    Verb.CI: ci, Verb.SQUASH: squash,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

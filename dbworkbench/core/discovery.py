@@ -1,7 +1,8 @@
 """Read a migrations folder into `MigrationFile`s, reporting every bad file at once.
 
 File names: `V<version>__<description>.sql` (versioned), `U<version>__<description>.sql` (undo of
-that version), `R__<description>.sql` (repeatable). Other `.sql` names are errors; files with other
+that version), `R__<description>.sql` (repeatable), `B<version>__<description>.sql` (a baseline: the schema and
+rows at that version, run instead of the versioned files up to it on a database whose history is empty). Other `.sql` names are errors; files with other
 extensions and hidden folders are ignored. Nothing here touches a database.
 """
 
@@ -17,7 +18,7 @@ from dbworkbench.core.scripts import checksum, normalise, split_sections, wants_
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import DiscoveryError
 
-_NAME_RE = re.compile(r"^(?:(?P<prefix>[VU])(?P<version>.+?)|R)__(?P<desc>.*)\.sql$")
+_NAME_RE = re.compile(r"^(?:(?P<prefix>[VUB])(?P<version>.+?)|R)__(?P<desc>.*)\.sql$")
 
 
 class MigrationKind(StrEnum):
@@ -63,6 +64,8 @@ class MigrationSet:
     folder: Path
     versioned: tuple[MigrationFile, ...]
     repeatable: tuple[MigrationFile, ...]
+    baselines: tuple[MigrationFile, ...] = ()
+    """Baseline files (`B<version>__`), in version order."""
 
     def by_version(self) -> dict[str, MigrationFile]:
         """Versioned files keyed by canonical version."""
@@ -91,7 +94,8 @@ def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, st
         return None
     match = _NAME_RE.match(name)
     if match is None:
-        problems.append((script, "name is not V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql"))
+        problems.append((script, "name is not V<version>__<description>.sql, U<version>__<description>.sql, "
+                         "R__<description>.sql or B<version>__<description>.sql"))
         return None
     try:
         with open(f"{folder}/{script}", "rb") as handle:
@@ -190,6 +194,7 @@ def discover(folder: Path) -> MigrationSet:
     ups = _unique([p for p in parsed if p[1] == "V"], problems)
     undos = _unique([p for p in parsed if p[1] == "U"], problems)
     repeatables = _unique([p for p in parsed if p[1] == "R"], problems)
+    baselines = _baselines(_unique([p for p in parsed if p[1] == "B"], problems), problems)
     for key, (undo_script_name, _, undo_version, _, _) in undos.items():
         if key not in ups:
             problems.append((undo_script_name, f"undo for version {undo_version} but there is no V{undo_version}__ file"))
@@ -218,4 +223,18 @@ def discover(folder: Path) -> MigrationSet:
     ]
     if problems:
         raise DiscoveryError(sorted(problems))
-    return MigrationSet(folder, tuple(versioned), tuple(repeatable))
+    return MigrationSet(folder, tuple(versioned), tuple(repeatable), baselines)
+
+
+def _baselines(found: dict[str, _Parsed], problems: list[tuple[str, str]]) -> tuple[MigrationFile, ...]:
+    """Baseline files in version order; one with an undo section is an error (a new database has nothing to go
+    back to)."""
+    baselines = []
+    for key in sorted(found, key=lambda k: found[k][2].parts):  # type: ignore[union-attr]
+        script, _, version, description, text = found[key]
+        if split_sections(text).undo is not None:
+            problems.append((script, "a baseline file has no undo: remove its `-- @undo` section"))
+            continue
+        baselines.append(MigrationFile(script, MigrationKind.BASELINE, version, description, text, checksum(text),
+                                       None, None, 1, wants_no_transaction(text)))
+    return tuple(baselines)

@@ -3,12 +3,14 @@
 No database and no file system: inputs are a `MigrationSet` and a list of `HistoryRow`s. For each
 versioned key the latest versioned/undo row (by rank) decides whether it is applied; a baseline row
 stands for every version at or below it; a repeatable is current when its latest row's checksum
-matches the file.
+matches the file. On a database whose history holds no version yet, the highest baseline file (`B<version>__`)
+is pending in place of the versioned files up to its version (they are "below baseline"); `migrate --to` a lower
+version runs the versioned files instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
@@ -143,6 +145,8 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
     if baseline is not None and baseline_version is not None and baseline_version.canonical not in files:
         entries.append(Entry(baseline_version.canonical, baseline_version, baseline.description,
                              MigrationKind.BASELINE, baseline.script, State.BASELINE, None, baseline))
+    if migrations.baselines and not any(r.kind is not MigrationKind.REPEATABLE for r in rows):
+        entries = _from_baseline(entries, migrations.baselines[-1])
     repeat_files = {f.key.lower(): f for f in migrations.repeatable}
     for name in sorted(set(repeat_files) | set(repeat_latest)):
         file, row = repeat_files.get(name), repeat_latest.get(name)
@@ -157,6 +161,21 @@ def fold(migrations: MigrationSet, rows: list[HistoryRow]) -> list[Entry]:
         entries.append(Entry(file.key if file else name, None, source.description, MigrationKind.REPEATABLE,
                              source.script, state, file, row))
     return sorted(entries, key=_version_key)
+
+
+def _from_baseline(entries: list[Entry], baseline: MigrationFile) -> list[Entry]:
+    """A new database's entries: `baseline` pending, the versioned files up to its version below it."""
+    assert baseline.version is not None
+    below = [replace(e, state=State.BELOW_BASELINE) if e.version is not None and e.version <= baseline.version
+             and e.state is State.PENDING else e for e in entries]
+    return [*below, Entry(f"B{baseline.version.canonical}", baseline.version, baseline.description,
+                          MigrationKind.BASELINE, baseline.script, State.PENDING, baseline, None)]
+
+
+def _without_baseline(entries: list[Entry]) -> list[Entry]:
+    """The entries as if there were no baseline file: what `migrate --to` a version below it runs."""
+    return [replace(e, state=State.PENDING) if e.state is State.BELOW_BASELINE and e.row is None else e
+            for e in entries if not (e.kind is MigrationKind.BASELINE and e.row is None)]
 
 
 def _recorded_version(text: str, row: HistoryRow) -> Version:
@@ -216,6 +235,10 @@ def plan_forward(entries: list[Entry], *, target: Version | None = None, steps: 
                         "Rename to a later version, or allow it with --out-of-order (or out_of_order = true).")
     if target is not None and not any(e.version == target for e in entries):
         raise PlanError(f"no migration has version {target}.")
+    fresh_baseline = next((e for e in entries if e.kind is MigrationKind.BASELINE and e.row is None), None)
+    if fresh_baseline is not None and target is not None and fresh_baseline.version is not None \
+            and target < fresh_baseline.version:
+        entries = _without_baseline(entries)
     runnable = {State.FAILED: StepAction.RESUME, State.PENDING: StepAction.APPLY,
                 State.OUT_OF_ORDER: StepAction.APPLY, State.OUTDATED: StepAction.APPLY}
     specs: list[StepSpec] = []

@@ -31,14 +31,16 @@ def applied_rows(entries: list[Entry], rows: list[HistoryRow]) -> list[HistoryRo
     """The history rows (with SQL) that built the target, in rank order.
 
     Raises:
-        PlanError: a baseline, or a row without stored SQL, makes the history incomplete.
+        PlanError: a baseline without SQL (`dbworkbench baseline` marks a version, it runs nothing), or a row
+            without stored SQL, makes the history incomplete.
     """
-    if any(r.kind is MigrationKind.BASELINE for r in rows):
+    baselines = [r for r in rows if r.kind is MigrationKind.BASELINE]
+    if any(r.up_sql is None for r in baselines):
         raise PlanError("this database was baselined, so its history does not hold the SQL of everything before "
                         "the baseline; a copy cannot be rebuilt from it.")
     by_rank = {r.rank: r for r in rows}
-    chosen = sorted((by_rank[e.row.rank] for e in entries if e.state in APPLIED and e.row is not None),
-                    key=lambda r: r.rank)
+    chosen = sorted({*(by_rank[e.row.rank] for e in entries if e.state in APPLIED and e.row is not None),
+                     *baselines[-1:]}, key=lambda r: r.rank)
     missing = [r.script for r in chosen if r.up_sql is None]
     if missing:
         raise PlanError(f"history holds no SQL for {', '.join(missing)}, so the schema cannot be rebuilt.")

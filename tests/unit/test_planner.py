@@ -80,6 +80,33 @@ def test_baseline_covers_lower_versions() -> None:
     assert [s.entry.key for s in plan_forward(entries)] == ["3"]
 
 
+def _baseline_file(version: str) -> MigrationFile:
+    text = f"create table b{version} ();"
+    return MigrationFile(f"B{version}__baseline.sql", MigrationKind.BASELINE, Version.parse(version), "baseline",
+                         text, checksum(text), None, None, 1, False)
+
+
+def test_a_new_database_runs_the_highest_baseline_file_instead_of_the_files_below_it() -> None:
+    v1, v2, v3, r = mfile("1"), mfile("2"), mfile("3"), mfile(None, name="r")
+    files = MigrationSet(Path("."), (v1, v2, v3), (r,), (_baseline_file("1"), _baseline_file("2")))
+    fresh = fold(files, [])
+    assert states(fresh) == {"1": State.BELOW_BASELINE, "2": State.BELOW_BASELINE, "B2": State.PENDING,
+                             "3": State.PENDING, "r": State.PENDING}
+    assert sum(e.state.is_pending for e in fresh) == 3, "status counts the baseline, not the files it stands for"
+    assert [s.entry.script for s in plan_forward(fresh)] == ["B2__baseline.sql", "V3__m.sql", "R__r.sql"]
+    assert [s.entry.script for s in plan_forward(fresh, steps=1)] == ["B2__baseline.sql"]
+    assert [s.entry.key for s in plan_forward(fresh, target=Version.parse("1"))] == ["1"], "below it: the files"
+    assert fold(files, [row(1, r)])[-1].key == "r", "a repeatable's run alone does not make history non-empty"
+    assert "B2" in states(fold(files, [row(1, r)]))
+    started = fold(files, [row(1, v1)])
+    assert "B2" not in states(started) and [s.entry.key for s in plan_forward(started)] == ["2", "3", "r"]
+    recorded = HistoryRow(1, "2", "baseline", MigrationKind.BASELINE, "B2__baseline.sql", files.baselines[1].checksum,
+                          "me", NOW, 1, True, 1, 1, None)
+    after = fold(files, [recorded])
+    assert states(after) == {"1": State.BELOW_BASELINE, "2": State.BELOW_BASELINE, "3": State.PENDING,
+                             "r": State.PENDING}
+
+
 def test_plan_forward_orders_and_limits() -> None:
     files = [mfile("1"), mfile("2"), mfile("3"), mfile(None, name="r")]
     entries = fold(migrations(*files), [row(1, files[0])])

@@ -16,7 +16,7 @@ from dbworkbench.app.roundtrip import file_steps, run_on_scratch
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.lexer import significant_words
-from dbworkbench.core.scripts import substitute
+from dbworkbench.core.scripts import UNDO_MARKER_RE, normalise, substitute
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, PlanError
@@ -92,8 +92,11 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
         raise PlanError(f"the undo generated for {target.script} does not give back the schema before (it would "
                         f"still need: {' '.join(left)}), so nothing was written; write that part by hand.")
     path = settings.migrations_dir / target.script
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text + ("" if text.endswith("\n") else "\n") + result.section, encoding="utf-8")
+    text = normalise(path.read_text(encoding="utf-8"))
+    empty = UNDO_MARKER_RE.search(text)  # the section `new` writes, still blank (else undo_sql were set)
+    if empty is not None:
+        text = text[: empty.start()]
+    path.write_text(text + ("" if text.endswith("\n") or not text else "\n") + result.section, encoding="utf-8")
     return GeneratedUndo(result.script, result.sql, result.irreversible, True, (), str(path))
 
 

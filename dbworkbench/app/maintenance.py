@@ -24,7 +24,7 @@ from dbworkbench.core.planner import State
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError
+from dbworkbench.errors import ConfigError, DbWorkbenchError, PlanError, ProtectedEnvironmentError
 
 """Multi-step recipes `new --recipe` writes."""
 
@@ -197,14 +197,28 @@ def _short(checksum: str | None) -> str:
 
 
 def new(settings: Settings, words: list[str], *, recipe: str | None = None,
-        renumber: str | None = None, base: str | None = None) -> tuple[str, ...]:
+        renumber: str | None = None, base: str | None = None, up: str | None = None) -> tuple[str, ...]:
     """Write the next versioned file with an undo section, or a recipe's files; returns their paths. With
     `renumber`, rename that file to the next free version instead (free in the folder and, with `base`, at that git
-    ref too); returns (old, new).
+    ref too); returns (old, new). With `up`, the file holds that SQL and its generated undo (`generated_undo`,
+    proved on a scratch database).
 
     Raises:
         ConfigError: no usable description, an unknown recipe, or a recipe's arguments missing; a bad `renumber`.
+        PlanError: `up` fails on the scratch database, or its undo could not be proved (the file is written, with
+            its undo section empty).
     """
+    if up is not None:
+        if renumber or recipe:
+            raise ConfigError("new --from takes no --recipe or --renumber.")
+        from dbworkbench.core.discovery import blank
+        from dbworkbench.core.scripts import UNDO_MARKER_RE
+
+        if blank(up) or UNDO_MARKER_RE.search(up) or "\x00" in up:
+            raise ConfigError("new --from FILE takes the up SQL alone: that file holds no SQL, a NUL byte, or an "
+                              "`-- @undo` section of its own (then copy it into the folder as it is); nothing was "
+                              "written.")
+        return (_with_generated_undo(settings, new_migration(settings, " ".join(words), up=up)),)
     if renumber is not None:
         if words or recipe:
             raise ConfigError("new --renumber FILE takes no description or recipe.")
@@ -219,3 +233,20 @@ def new(settings: Settings, words: list[str], *, recipe: str | None = None,
         raise ConfigError("usage: dbworkbench new --recipe not-null TABLE COLUMN TYPE DEFAULT "
                           "(e.g. orders priority smallint 3).")
     return tuple(write_recipe(settings, not_null_column(*words)))
+
+
+def _with_generated_undo(settings: Settings, written: str) -> str:
+    """Fill the new file's undo section with its generated undo; the file stays (undo empty) when that fails."""
+    from dbworkbench.app.generated_undo import generate_undo
+    from dbworkbench.core.discovery import discover
+
+    name = (settings.project_dir / written).name
+    version = next(m.version for m in discover(settings.migrations_dir).versioned if m.script.endswith(name)
+                   and m.version is not None)
+    try:
+        generate_undo(settings, version.text, write=True)
+    except DbWorkbenchError as exc:
+        raise PlanError(f"created {written}, but its undo was not generated: {exc.message} Its `-- @undo` section is "
+                        f"empty; write it, or fix the SQL and run `dbworkbench undo {version.text} --write`.",
+                        title="undo not generated") from exc
+    return written

@@ -36,6 +36,7 @@ class Verb(StrEnum):
     CONFLICTS = "conflicts"
     CI = "ci"
     SQUASH = "squash"
+    SEED = "seed"
     UI = "ui"
 
     @property

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renumber", metavar="FILE", help="rename this not-yet-applied versioned file to the next free "
                    "version (two branches added the same one; see `conflicts`)")
     p.add_argument("--base", metavar="REF", help="with --renumber: versions used at this git ref count as taken")
+    p.add_argument("--from", dest="from_file", metavar="FILE", help="the up SQL from FILE (`-` for stdin); its undo is "
+                   "generated and proved on a scratch database")
     p = add(Verb.HISTORY, "show the event log", json=True)
     p.add_argument("version", nargs="?", help="only this version's events")
     p = add(Verb.SHOW, "show a version's applied SQL, and its diff against the file", json=True)
@@ -128,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="VERSION", required=True, help="the version the baseline stands for")
     p.add_argument("--description", default="baseline", help="the file name's description (default: baseline)")
     p.add_argument("--write", action="store_true", help="save it as B<version>__<description>.sql beside the files")
+    p = add(Verb.SEED, "load the seed file that fits the database's version (a database without history is migrated "
+            "to the seed's version, seeded, then migrated on), or `seed snapshot`: write its data as a seed file",
+            json=True)
+    p.add_argument("name", nargs="?", metavar="SEED|snapshot", help="a seed file of seeds/ (default: the one that "
+                   "fits), or `snapshot`")
+    p.add_argument("--description", default="snapshot", help="with snapshot: the file name's description")
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from dbworkbench.app.vocabulary import ServerAction, Verb
-from dbworkbench.cli.verbs_proof import ci, squash
+from dbworkbench.cli.verbs_proof import ci, seed, squash
 from dbworkbench.config import Settings
 from dbworkbench.errors import ConfigError, ExitCode
 
@@ -149,9 +150,24 @@ def new(args: argparse.Namespace, settings: Settings) -> int:
         old, renamed = maintenance.new(settings, args.words, renumber=args.renumber, base=args.base)
         _emit(f"renamed {old} to {renamed}")
         return int(ExitCode.OK)
-    for path in maintenance.new(settings, args.words, recipe=args.recipe):
-        _emit(f"created {path}")
+    up = None
+    if args.from_file:
+        up = _read_sql(args.from_file)
+    for path in maintenance.new(settings, args.words, recipe=args.recipe, up=up):
+        _emit(f"created {path}" + (" (its undo generated and proved on a scratch database)" if up else ""))
     return int(ExitCode.OK)
+
+
+def _read_sql(name: str) -> str:
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--from {name}: not UTF-8 text (byte {exc.start}); nothing was written.") from exc
+    except OSError as exc:
+        raise ConfigError(f"--from {name}: cannot be read ({exc.strerror}); nothing was written.") from exc
 
 
 def history(args: argparse.Namespace, settings: Settings) -> int:
@@ -334,7 +350,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
     Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch, Verb.CONFLICTS: conflicts,
-    Verb.CI: ci, Verb.SQUASH: squash,
+    Verb.CI: ci, Verb.SQUASH: squash, Verb.SEED: seed,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

@@ -1,5 +1,5 @@
-"""Handlers of the verbs that prove files on scratch databases before they reach anyone: `ci` and `squash`
-(imports inside each handler, as in `cli.verbs`)."""
+"""Handlers of the verbs that prove files on scratch databases before they reach anyone (`ci`, `squash`), and of
+`seed`, which carries data through them (imports inside each handler, as in `cli.verbs`)."""
 
 from __future__ import annotations
 
@@ -70,4 +70,25 @@ def squash(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(report.sql, end="")
         print(summary + "\n(--write saves it beside the migrations)", file=sys.stderr)
+    return int(ExitCode.OK)
+
+
+def seed(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from dbworkbench.app import seeding
+
+    if args.name == "snapshot":
+        path = seeding.snapshot(settings, description=args.description)
+        print(json.dumps({"written": path}) if args.json else f"wrote {path}")
+        return int(ExitCode.OK)
+    report = seeding.seed(settings, args.name)
+    if args.json:
+        print(json.dumps({"seed": report.seed, "version": report.version, "statements": report.statements,
+                          "migrated_before": report.migrated_before, "migrated_after": report.migrated_after}))
+    else:
+        before = f"migrated {report.migrated_before} file(s) to version {report.version}, " \
+            if report.migrated_before else ""
+        after = f", then migrated {report.migrated_after} file(s) to the latest" if report.migrated_after else ""
+        print(f"{before}loaded {report.seed} ({report.statements} statement(s), one transaction){after}")
     return int(ExitCode.OK)

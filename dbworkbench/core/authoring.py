@@ -63,15 +63,17 @@ def _shown(settings: Settings, path: Path) -> str:
     return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
 
 
-def new_migration(settings: Settings, description: str, *, now: datetime | None = None) -> str:
-    """Write the next versioned file with an undo section; returns its path relative to the project.
+def new_migration(settings: Settings, description: str, *, now: datetime | None = None, up: str = "") -> str:
+    """Write the next versioned file with an (empty) undo section, `up` as its up part; returns its path relative
+    to the project.
 
     Raises:
         ConfigError: the description has no letters or digits.
     """
     if not _slug(description):
         raise ConfigError("the description must contain letters or digits, e.g. \"add users table\".")
-    return write_recipe(settings, [(description, f"-- {description}\n\n\n-- @undo\n\n")], now=now)[0]
+    body = up.strip("\n") + "\n" if up.strip() else "\n"
+    return write_recipe(settings, [(description, f"-- {description}\n\n{body}\n-- @undo\n\n")], now=now)[0]
 
 
 def write_recipe(settings: Settings, files: list[tuple[str, str]], *, now: datetime | None = None) -> list[str]:

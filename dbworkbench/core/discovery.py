@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from dbworkbench.core.scripts import checksum, normalise, split_sections, wants_no_transaction
+from dbworkbench.core.lexer import Token, UnterminatedError, tokens
+from dbworkbench.core.scripts import ScriptSections, checksum, normalise, split_sections, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import DiscoveryError
 
@@ -74,6 +75,15 @@ class MigrationSet:
 
 _Parsed = tuple[str, str, Version | None, str, str]
 """(script, prefix V/U/R, version, description, normalised text) of one readable, well-named file."""
+
+
+def blank(text: str) -> bool:
+    """Only whitespace, comments and semicolons: an undo like this undoes nothing, so it is no undo (`down` refuses
+    instead of recording an undo that did not happen; `undo V --write` fills the section in)."""
+    try:
+        return all(kind in (Token.SPACE, Token.COMMENT, Token.SEMICOLON) for kind, _, _ in tokens(text))
+    except UnterminatedError:
+        return False
 
 
 def _describe(raw: str) -> str:
@@ -203,7 +213,11 @@ def discover(folder: Path) -> MigrationSet:
     for key in sorted(ups, key=lambda k: ups[k][2].parts):  # type: ignore[union-attr]
         script, _, version, description, text = ups[key]
         sections = split_sections(text)
+        if sections.undo is not None and blank(sections.undo):
+            sections = ScriptSections(sections.up, None, None)  # `-- @undo` with nothing under it: no undo yet
         undo_file = undos.get(key)
+        if undo_file is not None and blank(undo_file[4]):
+            undo_file = None
         if undo_file is not None and sections.undo is not None:
             problems.append((script, f"has an undo section and an undo file {undo_file[0]}: keep one"))
             continue

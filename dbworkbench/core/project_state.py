@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from dbworkbench.core.discovery import MigrationSet
+from dbworkbench.core.discovery import MigrationKind, MigrationSet
 from dbworkbench.core.history import HistoryRow
 from dbworkbench.core.planner import Entry, State, fold
 from dbworkbench.core.versions import Version
@@ -70,5 +70,6 @@ def problem_entries(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
 
 def current_version(entries: tuple[Entry, ...]) -> str | None:
     """Highest applied (or baselined) version among `entries`."""
-    done = [e.version for e in entries if e.version and (e.state.is_applied or e.state is State.BASELINE)]
+    done = [e.version for e in entries if e.version and (e.state.is_applied or e.state is State.BASELINE or (
+        e.row is not None and e.row.kind is MigrationKind.BASELINE))]
     return max(done).canonical if done else None

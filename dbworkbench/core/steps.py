@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbworkbench.core.discovery import MigrationFile, MigrationKind
+from dbworkbench.core.discovery import MigrationFile, MigrationKind, blank
 from dbworkbench.core.events import excerpt
 from dbworkbench.core.history import HistoryRow, NewRow
 from dbworkbench.core.lexer import Statement, line_col, significant_words, strip_comments_and_space
@@ -265,6 +265,8 @@ def _undo_text(spec: StepSpec, stored: HistoryRow | None) -> tuple[str, str, int
     if stored is not None and stored.kind is MigrationKind.UNDO and stored.undo_sql:
         return stored.undo_sql, stored.script, 1
     stored_undo = stored.undo_sql if stored is not None and stored.kind is MigrationKind.VERSIONED else None
+    stored_undo = None if stored_undo is not None and blank(stored_undo) else stored_undo  # stored by an older
+    # dbworkbench for an empty `-- @undo` section: it undoes nothing, so it is not an undo
     if file is not None and file.undo_sql is not None and file.undo_script is not None and (
             entry.state is not State.CHECKSUM_MISMATCH or not stored_undo):
         return file.undo_sql, file.undo_script, file.undo_line

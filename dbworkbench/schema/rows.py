@@ -20,7 +20,11 @@ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') 
 ORDER BY n.nspname, c.relname
 """
 _SEQUENCES = """
-SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname, c.relname, (SELECT format('%s.%s', tn.nspname, t.relname) FROM pg_depend o
+                              JOIN pg_class t ON t.oid = o.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                              WHERE o.classid = 'pg_class'::regclass AND o.objid = c.oid
+                                AND o.refclassid = 'pg_class'::regclass AND o.deptype IN ('a', 'i') LIMIT 1)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.deptype = 'e')
@@ -50,7 +54,7 @@ def _tables(conn: psycopg.Connection[Any], skip: frozenset[str]) -> list[tuple[i
 
 def insert_statements(conn: psycopg.Connection[Any], *, skip: frozenset[str] = frozenset()) -> list[str]:
     """INSERTs of every row of every user table (`skip`: `schema.table` names left out), then the setval of
-    every sequence that moved, as SQL text."""
+    every sequence that moved (but those of skipped tables), as SQL text."""
     statements: list[str] = []
     for oid, ns, name in _tables(conn, skip):
         columns = [(column, identity) for column, identity in conn.execute(
@@ -67,7 +71,9 @@ def insert_statements(conn: psycopg.Connection[Any], *, skip: frozenset[str] = f
         overriding = " OVERRIDING SYSTEM VALUE" if any(identity == "a" for _, identity in columns) else ""
         body = ",\n  ".join(f"({row[0]})" for row in rows)
         statements.append(f"INSERT INTO {table.as_string(conn)} ({names}){overriding} VALUES\n  {body};")
-    for ns, name in conn.execute(_SEQUENCES).fetchall():
+    for ns, name, owner in conn.execute(_SEQUENCES).fetchall():
+        if owner in skip:
+            continue
         sequence = sql.Identifier(ns, name)
         last, called = conn.execute(sql.SQL("SELECT last_value, is_called FROM {}").format(sequence)).fetchone() \
             or (None, False)

@@ -150,3 +150,12 @@ def test_row_states_tell_the_story_newest_first() -> None:
     entries = fold(migrations(v1, v2, r), rows)
     described = [(h.rank, label) for h, label in row_states(entries, rows)]
     assert described == [(5, "applied"), (4, "undo"), (3, "superseded"), (2, "undone"), (1, "applied")]
+
+
+def test_the_current_version_counts_a_baseline_at_a_version_that_has_a_file() -> None:
+    from dbworkbench.core.project_state import current_version
+
+    v1, v2, v3 = mfile("1"), mfile("2"), mfile("3")
+    base = HistoryRow(1, "2", "baseline", MigrationKind.BASELINE, "<< baseline >>", None, "me", NOW, 0, True, 0, 0, None)
+    assert current_version(tuple(fold(migrations(v1, v2, v3), [base]))) == "2"
+    assert current_version(tuple(fold(migrations(v1, v3), [base]))) == "2"

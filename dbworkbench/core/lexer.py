@@ -10,6 +10,8 @@ the statement. Nothing is rewritten: each statement is a slice of the input.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,10 +55,20 @@ class UnterminatedError(ValueError):
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start + 1
+    """1-based line and column of a character offset; a binary search in the text's line starts, which are found
+    once per text (a long file's thousands of findings cost one pass, not one each)."""
+    if len(text) < 4096:
+        line = text.count("\n", 0, offset) + 1
+        return line, offset - text.rfind("\n", 0, offset)
+    starts = _line_starts(text)
+    index = bisect.bisect_right(starts, offset) - 1
+    return index + 1, offset - starts[index] + 1
+
+
+@functools.lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each line of `text` begins (a str caches its hash, so a hit costs no pass over the text)."""
+    return [0, *(match.end() for match in re.finditer("\n", text))]
 
 
 def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:

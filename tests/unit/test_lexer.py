@@ -141,3 +141,15 @@ def test_generated_scripts_split_back_exactly(splitter: Callable[[str], list[Sta
     assert len(oracle) == len(found)
     for ours, theirs in zip(found, oracle, strict=False):  # libpg_query's scanner keeps leading comments with a statement
         assert theirs.endswith(ours.text.rstrip(";"))
+
+
+def test_line_col_of_a_long_text_agrees_with_counting_from_the_start() -> None:
+    import random
+
+    from dbworkbench.core.lexer import line_col
+
+    rng = random.Random(7)
+    text = "".join(rng.choice(["a", "b", "\n", " ", "\n\n"]) for _ in range(20_000))
+    for offset in [0, 1, len(text) - 1, len(text), *rng.sample(range(len(text)), 300)]:
+        line = text.count("\n", 0, offset) + 1
+        assert line_col(text, offset) == (line, offset - text.rfind("\n", 0, offset)), offset

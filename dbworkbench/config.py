@@ -39,7 +39,7 @@ _TOP_KEYS = {
     "lock_retry_backoff", "scratch_cache", "scratch_url",
 }
 _ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
-             "lock_retry_backoff"}
+             "lock_retry_backoff", "targets", "databases"}
 _DURATION_RE = re.compile(r"^(0|\d+(\.\d+)?\s*(us|ms|s|min|h|d))$")
 _ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
@@ -62,6 +62,10 @@ class Environment:
     """How often a transactional file that hit lock_timeout is run again."""
     lock_retry_backoff: float = 1.0
     """Seconds before the first retry; doubled before each next one."""
+    targets: tuple[str, ...] = ()
+    """A fleet: more databases (URLs) every command of this environment fans out over (`app.fleet`)."""
+    databases: str | None = None
+    """A fleet: every database of `url`'s server whose name is LIKE this pattern."""
 
     @property
     def is_embedded(self) -> bool:
@@ -241,8 +245,14 @@ def _environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], so
     backoff = table.get("lock_retry_backoff", top.get("lock_retry_backoff", 1.0))
     if not isinstance(retries, int) or retries < 0 or not isinstance(backoff, (int, float)) or backoff < 0:
         raise ConfigError(f"{where} lock_retries must be a whole number and lock_retry_backoff seconds (>= 0).")
+    targets, pattern = table.get("targets", []), table.get("databases")
+    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets) or not (
+            pattern is None or isinstance(pattern, str) and pattern):
+        raise ConfigError(f"{where} targets must be a list of database URLs and databases a LIKE pattern of database "
+                          "names, e.g. databases = \"tenant_%\".")
     return Environment(
-        name=name, url=url, protected=protected, placeholders=placeholders,
+        targets=tuple(check_url(expand_env(t, environ, f"{where} targets"), f"{where} targets") for t in targets),
+        databases=pattern, name=name, url=url, protected=protected, placeholders=placeholders,
         lock_timeout=_duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
         statement_timeout=_duration(table.get("statement_timeout", top.get("statement_timeout")),
                                     f"{where} statement_timeout"),
@@ -306,7 +316,7 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
                 if named_env and named_env in environments else None)
         environment = _default_environment(data, source, environ, url)
         if base is not None:
-            environment = replace(base, url=environment.url)
+            environment = replace(base, url=environment.url, targets=(), databases=None)  # one database
     elif env_name:
         if env_name not in environments:
             known = ", ".join(sorted(environments)) or "none"

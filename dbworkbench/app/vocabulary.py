@@ -37,6 +37,7 @@ class Verb(StrEnum):
     CI = "ci"
     SQUASH = "squash"
     SEED = "seed"
+    TARGETS = "targets"
     UI = "ui"
 
     @property
@@ -47,6 +48,13 @@ class Verb(StrEnum):
 
 RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})
 """Verbs that run migration files through the executor."""
+
+
+FANS_OUT = frozenset({Verb.STATUS, Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.VALIDATE, Verb.DRIFT})
+"""Verbs that run on every database of a fleet environment (`app.fleet`)."""
+ONE_DATABASE = frozenset({Verb.REDO, Verb.REPAIR, Verb.BASELINE, Verb.CLEAN, Verb.PROTECT, Verb.HISTORY, Verb.SHOW,
+                          Verb.PLAN, Verb.SCHEMA, Verb.ANALYZE, Verb.PREFLIGHT, Verb.SEED, Verb.UI})
+"""Verbs that need one database: on a fleet environment they ask for `--url` instead of guessing one."""
 
 
 class ServerAction(StrEnum):

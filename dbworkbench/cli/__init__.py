@@ -33,8 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["ui", *(argv or [])])
     try:
         from dbworkbench.cli.verbs import HANDLERS  # parsing and --help never load the application layer
+        from dbworkbench.cli.verbs_fleet import fleet_handler
 
-        code = HANDLERS[args.command](args, settings_from(args))
+        settings = settings_from(args)
+        code = (fleet_handler(args, settings) or HANDLERS[args.command])(args, settings)
         sys.stdout.flush()  # a reader that left is seen here, not at interpreter exit
         return code
     except DbWorkbenchError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbworkbench import __version__
-from dbworkbench.app.vocabulary import RECIPES, ServerAction, Verb
+from dbworkbench.app.vocabulary import FANS_OUT, RECIPES, ServerAction, Verb
 from dbworkbench.config import Overrides, Settings, load_settings
 
 
@@ -25,6 +25,13 @@ def _writer(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="show each statement as it runs")
 
 
+def _fleet(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fleets (an environment with targets or databases)")
+    group.add_argument("--canary", type=int, default=0, metavar="N", help="run N targets first; stop if any fails")
+    group.add_argument("--concurrency", type=int, default=1, metavar="K", help="at most K targets at a time")
+    group.add_argument("--keep-going", action="store_true", help="after a failure, still run the other targets")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     parser = argparse.ArgumentParser(prog="dbworkbench", description="Review, apply and undo PostgreSQL migrations.")
@@ -38,9 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print data as JSON")
         if writer:
             _writer(p)
+        if verb in FANS_OUT:
+            _fleet(p)
         return p
 
-    add(Verb.STATUS, "show every migration's state", json=True)
+    p = add(Verb.STATUS, "show every migration's state", json=True)
+    p.add_argument("--targets", action="store_true", help="on a fleet: also the grid of targets by migrations")
     p = add(Verb.MIGRATE, "apply pending migrations", json=True, writer=True)
     p.add_argument("--to", metavar="VERSION", help="stop after this version")
     p.add_argument("--steps", type=int, metavar="N", help="apply at most N files")
@@ -136,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="SEED|snapshot", help="a seed file of seeds/ (default: the one that "
                    "fits), or `snapshot`")
     p.add_argument("--description", default="snapshot", help="with snapshot: the file name's description")
+    add(Verb.TARGETS, "list the databases of the environment (its targets, and those matching `databases`)",
+        json=True)
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
     p.add_argument("version")
     p.add_argument("--rule", action="append", required=True, metavar="RULE", help="rule id to approve (repeatable)")

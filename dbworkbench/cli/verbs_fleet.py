@@ -1,0 +1,152 @@
+"""The CLI on a fleet environment (`targets` / `databases`): the verbs of `FANS_OUT` run on every database (one line
+per target as it ends, then a summary; `status --targets` prints the grid), the verbs of `ONE_DATABASE` ask for
+`--url`, and `targets` lists them. Imports inside each function, as in `cli.verbs`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dbworkbench.app.vocabulary import FANS_OUT, ONE_DATABASE, Verb
+from dbworkbench.config import Settings
+from dbworkbench.errors import ConfigError, ExitCode
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def fleet_handler(args: argparse.Namespace, settings: Settings) -> Handler | None:
+    """The handler for this command on a fleet environment; None when the environment is one database (or the
+    verb does not reach it).
+
+    Raises:
+        ConfigError: the verb needs one database.
+    """
+    env = settings.environment
+    if args.command == Verb.TARGETS.value:
+        return targets
+    if not (env.targets or env.databases):
+        return None
+    verb = Verb(args.command)
+    if verb in FANS_OUT:
+        return fan_out
+    if verb in ONE_DATABASE or (verb is Verb.LINT and getattr(args, "pending", False)):
+        raise ConfigError(f"environment {env.name!r} is a fleet (targets or databases), and `{verb.value}` works on "
+                          "one database: name it with --url (`dbworkbench targets` lists them), or use one of "
+                          f"{', '.join(sorted(v.value for v in FANS_OUT))}, which run on every target.",
+                          title="one database needed")
+    return None
+
+
+def targets(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app.fleet import is_fleet, resolve
+    from dbworkbench.config import redact
+    from dbworkbench.core.db import resolve_target
+
+    found = resolve(settings) if is_fleet(settings) else ()
+    rows = [(t.name, redact(resolve_target(t.settings).label)) for t in found] or \
+        [(settings.environment.name, redact(resolve_target(settings).label))]
+    if args.json:
+        print(json.dumps([{"target": name, "database": where} for name, where in rows], indent=2))
+    else:
+        width = max(len(name) for name, _ in rows)
+        print("\n".join(f"{name:<{width}}  {where}" for name, where in rows))
+    return int(ExitCode.OK)
+
+
+def fan_out(args: argparse.Namespace, settings: Settings) -> int:
+    from dbworkbench.app import fleet
+
+    verb = Verb(args.command)
+    if args.canary < 0 or args.concurrency < 1:
+        raise ConfigError(f"--canary {args.canary} / --concurrency {args.concurrency}: the canary is a number of "
+                          "targets (0 or more), the concurrency at least 1.")
+    found = fleet.resolve(settings)
+    run, failed, summary = _verb(verb, args, len(found))
+    printing = threading.Lock()
+
+    def said(result: fleet.TargetResult[Any]) -> None:
+        mark = "✓" if result.outcome is fleet.Outcome.DONE else "✗"
+        text = summary(result.report) if result.report is not None else ""
+        line = f"{mark} {result.target}  {text or result.error.splitlines()[0]} ({result.seconds:.1f} s)"
+        with printing:
+            print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    report = fleet.fan_out(found, run, failed=failed, canary=args.canary, concurrency=args.concurrency,
+                           keep_going=args.keep_going, on_result=said)
+    if args.json:
+        print(json.dumps({"targets": [{"target": r.target, "outcome": r.outcome.value, "exit_code": int(r.exit_code),
+                                       "summary": summary(r.report) if r.report is not None else "",
+                                       "error": r.error, "seconds": round(r.seconds, 3)} for r in report.results]},
+                         indent=2))
+    else:
+        for result in report.results:
+            if result.outcome is fleet.Outcome.NOT_STARTED:
+                print(f"· {result.target}  not started (stopped after a failure; --keep-going runs the others)")
+        if verb is Verb.STATUS and getattr(args, "targets", False):
+            print(_grid(report))
+        print(f"{len(report.results)} target(s): {report.count(fleet.Outcome.DONE)} done, "
+              f"{report.count(fleet.Outcome.FAILED)} failed, {report.count(fleet.Outcome.NOT_STARTED)} not started")
+    return int(report.exit_code)
+
+
+def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[Settings], Any],
+                                                                     Callable[[Any], str | None], Callable[[Any], str]]:
+    """(run on one target, why its report is a failure, its one-line summary)."""
+    from dbworkbench.app import fleet, inspection, migrations, schema_as_code
+    from dbworkbench.cli.prompts import ask_typed_confirmation
+
+    def none(report: Any) -> str | None:
+        return None
+
+    if verb is Verb.STATUS:
+        return inspection.status, none, _status_line
+    if verb is Verb.VALIDATE:
+        return (inspection.validate, lambda r: None if r.ok else f"{len(r.status.problems)} problem(s)",
+                lambda r: "valid" if r.ok else f"{len(r.status.problems) + len(r.pending_errors)} problem(s)")
+    if verb is Verb.DRIFT:
+        return (schema_as_code.drift, lambda r: None if r.ok else f"{len(r.items)} difference(s)",
+                lambda r: "no drift" if r.ok else f"{len(r.items)} change(s) made outside migrations")
+    options: dict[str, Any] = {"dry_run": args.dry_run, "confirm": fleet.once(
+        lambda request: bool(args.yes) or ask_typed_confirmation(request), count)}
+    if verb is Verb.MIGRATE:
+        def run(settings: Settings) -> Any:
+            return migrations.migrate(settings, target=args.to, steps=args.steps, **options)
+    elif verb is Verb.UP:
+        def run(settings: Settings) -> Any:
+            return migrations.up(settings, **options)
+    else:
+        def run(settings: Settings) -> Any:
+            return migrations.down(settings, target=args.to, steps=args.steps, **options)
+    return run, none, _applied_line
+
+
+def _status_line(report: Any) -> str:
+    s = report.summary
+    return f"version {s.current_version or '-'} · applied {s.applied} · pending {s.pending} · problems {s.problems}"
+
+
+def _applied_line(report: Any) -> str:
+    if report.dry_run_sql is not None:
+        return f"would run {len(report.planned)} file(s)"
+    return f"{len(report.steps)} file(s) run" if report.steps else "nothing to do"
+
+
+def _grid(report: Any) -> str:
+    """Target × migration, one state symbol each."""
+    from dbworkbench.cli.render_common import SYMBOLS
+
+    done = [r for r in report.results if r.report is not None]
+    if not done:
+        return ""
+    keys = list(dict.fromkeys(e.key for r in done for e in r.report.entries))
+    width = max(len(r.target) for r in done)
+    head = " " * width + "  " + " ".join(k[-3:].rjust(3) for k in keys)
+    lines = [head]
+    for result in done:
+        states = {e.key: SYMBOLS[e.state] for e in result.report.entries}
+        lines.append(f"{result.target:<{width}}  " + " ".join(states.get(k, " ").rjust(3) for k in keys))
+    return "\n".join(lines)

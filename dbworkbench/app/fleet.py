@@ -51,7 +51,7 @@ def resolve(settings: Settings) -> tuple[FleetTarget, ...]:
     env = settings.environment
     urls = list(env.targets)
     if env.databases:
-        with connect(resolve_target(settings), purpose="targets") as conn:
+        with connect(resolve_target(settings), purpose="targets", create_missing=env.is_embedded) as conn:
             names = [r[0] for r in conn.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s AND NOT datistemplate AND datallowconn "
                 "ORDER BY datname", (env.databases,)).fetchall()]

@@ -167,3 +167,26 @@ def test_fleet_settings_that_cannot_work_are_one_paragraph(
     config.write_text(text + '\n[environments.away]\ntargets = ["postgresql://u:pw-unseen@127.0.0.1:1/x"]\n')
     code, out, err = run(capsys, "status", "--env", "away")
     assert code == 3 and "pw-unseen" not in out + err and "1 failed" in out, out + err
+
+
+def test_a_fleet_on_the_project_s_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from dbworkbench.config import load_settings
+    from dbworkbench.core.db import embedded_server
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DBWORKBENCH_URL", raising=False)
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "V1__accounts.sql").write_text(V1)
+    (tmp_path / "dbworkbench.toml").write_text('[environments.local]\nurl = "embedded"\ndatabases = "shop\\\\_%"\n')
+    server = embedded_server(load_settings(tmp_path, environ={}))
+    status = server.ensure_running()
+    try:
+        with psycopg.connect(status.conninfo("postgres"), autocommit=True) as admin:
+            for name in ("shop_a", "shop_b", "other"):
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        code, out, err = run(capsys, "migrate", "--env", "local")
+        assert code == 0 and "2 target(s): 2 done" in out, out + err
+        assert _versions([status.conninfo(n) for n in ("shop_a", "shop_b", "other")]) == [["1"], ["1"], []]
+    finally:
+        server.stop()

@@ -26,7 +26,7 @@ from dbworkbench.app.schema_as_code import drift, plan
 from dbworkbench.app.scratch import fresh_migrated
 from dbworkbench.app.seeds import migrate_seeded, seed_files
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.discovery import MigrationFile, MigrationSet, discover
 from dbworkbench.errors import DbWorkbenchError, ExitCode, MigrationFailedError
 from dbworkbench.schema.desired import desired_dir
 from dbworkbench.schema.templates import Fresh
@@ -101,12 +101,13 @@ def ci(settings: Settings, *, since: str | None = None, drift_settings: Settings
         if on_check is not None:
             on_check(check)
 
-    files = _timed(lambda: _files(settings), "files")
+    loaded: list[MigrationSet] = []  # discovered once, by the files check
+    files = _timed(lambda: _files(settings, loaded), "files")
     done(files)
-    chosen = _chosen(settings, since) if files.outcome is Outcome.PASS else None
+    chosen = _chosen(settings, loaded[0], since) if loaded else None
     with contextlib.ExitStack() as stack:
         fresh: list[Fresh] = []
-        done(_timed(lambda: _migrate(settings, stack, fresh), "migrate") if chosen is not None else
+        done(_timed(lambda: _migrate(settings, stack, fresh, loaded[0]), "migrate") if chosen is not None else
              Check("migrate", Outcome.SKIP, "the files do not load"))
         migrated = replace(settings, environment=replace(settings.environment, name="scratch", url=fresh[0].conninfo,
                                                           protected=False), protected_environments=()) \
@@ -141,25 +142,25 @@ def _timed(run: Callable[[], Check], name: str) -> Check:
     return replace(check, seconds=time.perf_counter() - start)
 
 
-def _files(settings: Settings) -> Check:
+def _files(settings: Settings, loaded: list[MigrationSet]) -> Check:
     found = discover(settings.migrations_dir)  # DiscoveryError lists every bad file
+    loaded.append(found)
     every = [*found.versioned, *found.repeatable]
     return Check("files", Outcome.PASS, f"{len(every)} migration file(s) load",
                  tuple(Case(m.script, Outcome.PASS) for m in every))
 
 
-def _chosen(settings: Settings, since: str | None) -> list[MigrationFile]:
+def _chosen(settings: Settings, found: MigrationSet, since: str | None) -> list[MigrationFile]:
     """The migrations to lint and round-trip: those changed since `since`, all without it."""
     if since is not None:
-        return changed_migrations(settings, since)
-    found = discover(settings.migrations_dir)
+        return changed_migrations(settings, since, found)
     return [*found.versioned, *found.repeatable]
 
 
-def _migrate(settings: Settings, stack: contextlib.ExitStack, fresh: list[Fresh]) -> Check:
+def _migrate(settings: Settings, stack: contextlib.ExitStack, fresh: list[Fresh], found: MigrationSet) -> Check:
     made = stack.enter_context(fresh_migrated(settings))
     fresh.append(made)
-    versioned = [f for f in discover(settings.migrations_dir).versioned if f.version is not None]
+    versioned = [f for f in found.versioned if f.version is not None]
     reused = f" ({made.reused} step(s) from a template)" if made.reused else ""
     return Check("migrate", Outcome.PASS, f"{len(versioned)} versioned file(s) applied from zero{reused}",
                  tuple(Case(f.script, Outcome.PASS) for f in versioned))

@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.discovery import MigrationFile, MigrationSet, discover
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError
 from dbworkbench.lint.objects import touched_objects
@@ -113,9 +113,9 @@ def changed_since(settings: Settings, ref: str) -> tuple[Path, ...]:
     Raises:
         ConfigError: not a ref of the project's repository, or git is missing.
     """
-    project, folder = settings.project_dir, settings.migrations_dir
-    inside = _inside(project, folder)
-    top = Path(_git(project, "rev-parse", "--show-toplevel").strip())
+    project = settings.project_dir
+    top = _top(project)
+    inside = _relative(top, settings.migrations_dir)
     if subprocess.run(["git", "-C", str(project), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
                       capture_output=True, timeout=60).returncode != 0:
         raise ConfigError(f"{ref!r} is not a commit, branch or tag of the repository at {top} (a CI checkout may "
@@ -126,14 +126,15 @@ def changed_since(settings: Settings, ref: str) -> tuple[Path, ...]:
     return tuple(sorted({(top / p).resolve() for p in listed if p and (top / p).is_file()}))
 
 
-def changed_migrations(settings: Settings, ref: str) -> list[MigrationFile]:
-    """The migrations (versioned, then repeatable) whose file or undo file changed since git `ref`.
+def changed_migrations(settings: Settings, ref: str, found: MigrationSet | None = None) -> list[MigrationFile]:
+    """The migrations (versioned, then repeatable) whose file or undo file changed since git `ref` (among `found`,
+    the folder as already discovered, when given).
 
     Raises:
         ConfigError: as `changed_since`. DiscoveryError: bad migration files.
     """
     touched = set(changed_since(settings, ref))
-    found = discover(settings.migrations_dir)
+    found = found or discover(settings.migrations_dir)
     folder = settings.migrations_dir
     return [m for m in (*found.versioned, *found.repeatable) if (folder / m.script).resolve() in touched
             or (m.undo_script is not None and (folder / m.undo_script).resolve() in touched)]
@@ -151,7 +152,15 @@ def _version(name: str) -> Version | None:
 
 def _inside(project: Path, folder: Path) -> str:
     """The migrations folder relative to the repository root ("" at the root)."""
-    top = Path(_git(project, "rev-parse", "--show-toplevel").strip())
+    return _relative(_top(project), folder)
+
+
+def _top(project: Path) -> Path:
+    """The root of the project's git repository."""
+    return Path(_git(project, "rev-parse", "--show-toplevel").strip())
+
+
+def _relative(top: Path, folder: Path) -> str:
     try:
         inside = folder.resolve().relative_to(top.resolve()).as_posix()
     except ValueError as exc:

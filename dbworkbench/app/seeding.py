@@ -9,7 +9,6 @@ is never seeded (its data is not development data); a snapshot of one only reads
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,12 +16,13 @@ import psycopg
 
 from dbworkbench.app.gate import protection_of
 from dbworkbench.app.migrations import migrate
-from dbworkbench.app.seeds import SeedFile, seed_files, seeds_dir
+from dbworkbench.app.seeds import SeedFile, read_seed, run_seed, seed_files, seeds_dir
 from dbworkbench.app.state import read_state
 from dbworkbench.config import Settings
+from dbworkbench.core.authoring import slug
+from dbworkbench.core.lexer import Statement
 from dbworkbench.core.project_state import current_version
 from dbworkbench.core.session import Session, open_session
-from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError
 from dbworkbench.schema.rows import insert_statements
 
@@ -58,6 +58,7 @@ def seed(settings: Settings, name: str | None = None) -> SeedReport:
         current = current_version(read_state(settings, session).entries)
     fitting = [s for s in seeds if s.version.canonical == current]
     chosen = wanted or (seeds[-1] if current is None else fitting[-1] if fitting else None)
+    statements = read_seed(chosen) if chosen is not None else []  # a seed that cannot load stops before migrate
     if current is None and chosen is not None:
         before = len(migrate(settings, target=chosen.version.text).steps)
     else:
@@ -68,7 +69,7 @@ def seed(settings: Settings, name: str | None = None) -> SeedReport:
                             "history, which is migrated to it first.", title="no seed fits")
         before = 0
     assert chosen is not None
-    loaded = _load(settings, chosen)
+    loaded = _load(settings, chosen, statements)
     after = len(migrate(settings).steps) if current is None else 0
     return SeedReport(chosen.name, chosen.version.text, loaded, before, after)
 
@@ -86,24 +87,13 @@ def _refuse_protected(settings: Settings, session: Session) -> None:
         raise ProtectedEnvironmentError(f"seed loads development data, and {protection.reason}: refused.")
 
 
-def _load(settings: Settings, chosen: SeedFile) -> int:
+def _load(settings: Settings, chosen: SeedFile, statements: list[Statement]) -> int:
     """Run the seed in one transaction under the migration lock; returns its statement count."""
-    try:
-        text = chosen.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{chosen.name} cannot be read as UTF-8 text ({exc}).", title="seed does not load") from exc
-    statements = parse_statements(text)
     with open_session(settings, write=True, purpose="seed") as session:
         _refuse_protected(settings, session)  # the same database? checked again under the lock
         try:
             with session.conn.transaction():
-                for statement in statements:
-                    try:
-                        session.conn.execute(statement.text, prepare=False)
-                    except psycopg.Error as exc:
-                        raise PlanError(f"{chosen.name}:{statement.line}: {exc.diag.message_primary or exc}; the "
-                                        "seed's transaction was rolled back, nothing of it was loaded.",
-                                        title="seed does not load") from exc
+                run_seed(session.conn, chosen, statements)
                 if session.history_exists():
                     session.conn.execute(session.store.event("seeded", version=chosen.version.canonical,
                                                              script=chosen.name,
@@ -119,8 +109,8 @@ def snapshot(settings: Settings, *, description: str = "snapshot") -> str:
     Raises:
         PlanError: the database has no applied version, or the file exists.
     """
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", description).strip("_")
-    if not slug:
+    name = slug(description)
+    if not name:
         raise ConfigError("the description must contain letters or digits, e.g. \"staging\".")
     with open_session(settings, write=False, purpose="seed snapshot") as session:
         state = read_state(settings, session)
@@ -133,7 +123,7 @@ def snapshot(settings: Settings, *, description: str = "snapshot") -> str:
         with session.conn.transaction():
             session.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             rows = insert_statements(session.conn, skip=skip)
-    path = seeds_dir(settings) / f"V{entry.version.text}__{slug}.sql"
+    path = seeds_dir(settings) / f"V{entry.version.text}__{name}.sql"
     if path.exists():
         raise PlanError(f"{path} exists; nothing was written (give another --description).")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

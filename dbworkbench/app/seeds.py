@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from dbworkbench.app.scratch import fresh_migrated, migrate_scratch
 from dbworkbench.config import Settings
-from dbworkbench.core.syntax import parse_statements
+from dbworkbench.core.lexer import Statement, line_col
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import DiscoveryError, PlanError
 
@@ -73,6 +75,19 @@ def migrate_seeded(settings: Settings, seed: SeedFile) -> None:
         PlanError: no migration has the seed's version, or the seed does not load there (its line named).
         MigrationFailedError: a later migration fails on the seeded data.
     """
+    statements = read_seed(seed)
+    with fresh_migrated(settings, upto=seed.version) as fresh:
+        with psycopg.connect(fresh.conninfo) as conn:  # one transaction: a failure leaves nothing
+            run_seed(conn, seed, statements)
+        migrate_scratch(settings, fresh.conninfo)
+
+
+def read_seed(seed: SeedFile) -> list[Statement]:
+    """The seed's statements.
+
+    Raises:
+        PlanError: it cannot be read as UTF-8 text, or does not parse (its line named).
+    """
     try:
         text = seed.path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -80,12 +95,23 @@ def migrate_seeded(settings: Settings, seed: SeedFile) -> None:
                         title="seed does not load") from exc
     except OSError as exc:
         raise PlanError(f"{seed.name} cannot be read: {exc.strerror}.", title="seed does not load") from exc
-    with fresh_migrated(settings, upto=seed.version) as fresh:
-        with psycopg.connect(fresh.conninfo) as conn:
-            for statement in parse_statements(text):
-                try:
-                    conn.execute(statement.text, prepare=False)
-                except psycopg.Error as exc:
-                    raise PlanError(f"{seed.name}:{statement.line}: does not load at version {seed.version.text}: "
-                                    f"{exc.diag.message_primary or exc}.", title="seed does not load") from exc
-        migrate_scratch(settings, fresh.conninfo)
+    try:
+        return parse_statements(text)
+    except SqlSyntaxError as exc:
+        raise PlanError(f"{seed.name}:{line_col(text, exc.offset)[0]}: {exc.message}; nothing was loaded.",
+                        title="SQL syntax error") from exc
+
+
+def run_seed(conn: psycopg.Connection[Any], seed: SeedFile, statements: list[Statement]) -> None:
+    """Run the seed's statements on `conn`, inside the caller's transaction.
+
+    Raises:
+        PlanError: a statement fails (its line named); the caller's transaction is rolled back.
+    """
+    for statement in statements:
+        try:
+            conn.execute(statement.text, prepare=False)
+        except psycopg.Error as exc:
+            raise PlanError(f"{seed.name}:{statement.line}: does not load at version {seed.version.text}: "
+                            f"{exc.diag.message_primary or exc}; the seed's transaction was rolled back, nothing of "
+                            "it was loaded.", title="seed does not load") from exc

@@ -9,12 +9,14 @@ new database runs instead of them (`core.planner`); databases that already have 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import psycopg
 
 from dbworkbench.app.roundtrip import file_steps
 from dbworkbench.config import Settings
+from dbworkbench.core.authoring import slug
 from dbworkbench.core.discovery import discover
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.core.versions import Version
@@ -72,17 +74,17 @@ def squash(settings: Settings, to: str, *, description: str = "baseline", write:
         at_version = introspect(conn)
         rows = insert_statements(conn)
         data = fingerprint(conn)
-    with scratch_database(settings) as empty:
-        ddl = diff_snapshots(introspect(empty), at_version, allow_data_loss=True)
-    script = f"B{version.text}__{description.strip().replace(' ', '_') or 'baseline'}.sql"
+    script = f"B{version.text}__{slug(description) or 'baseline'}.sql"
     header = (f"-- {script}: the schema and rows of versions up to {version.text}, written by `dbworkbench squash`\n"
               f"-- and proved on a scratch database. A new database runs this file instead of {prefix[0].script}"
               f" … {prefix[-1].script};\n-- databases with history keep it and never run this.\n")
-    later = [c.sql for c in ddl.changes if _after_rows(c.sql)]
-    text = header + "".join(f"{c.sql};\n" for c in ddl.changes if not _after_rows(c.sql)) + \
-        ("\n" if rows else "") + "".join(f"{r}\n" for r in rows) + ("\n" if later and rows else "") + \
-        "".join(f"{statement};\n" for statement in later)
-    _prove(settings, script, text, at_version, data)
+    with scratch_database(settings) as empty:  # diffed from empty, then the proof runs on that same database
+        ddl = diff_snapshots(introspect(empty), at_version, allow_data_loss=True)
+        first = [f"{c.sql};\n" for c in ddl.changes if not _after_rows(c.sql)]
+        later = [f"{c.sql};\n" for c in ddl.changes if _after_rows(c.sql)]
+        text = header + "".join(first) + ("\n" if rows else "") + "".join(f"{r}\n" for r in rows) + \
+            ("\n" if later and rows else "") + "".join(later)
+        _prove(empty, script, text, at_version, data)
     notes = tuple(f"{f.script} uses placeholders: the baseline holds this environment's values "
                   f"({settings.environment.name})" for f in prefix if "${" in f.up_sql)
     result = Squash(version.text, script, text, tuple(f.script for f in prefix), len(ddl.changes) + len(rows),
@@ -93,8 +95,7 @@ def squash(settings: Settings, to: str, *, description: str = "baseline", write:
     if path.exists():
         raise PlanError(f"{path} exists; nothing was written.")
     path.write_text(text, encoding="utf-8")
-    return Squash(result.version, script, text, result.replaces, result.statements, result.tables_with_rows,
-                  result.notes, str(path))
+    return replace(result, written=str(path))
 
 
 def _after_rows(statement: str) -> bool:
@@ -105,23 +106,23 @@ def _after_rows(statement: str) -> bool:
         (head.startswith("ALTER TABLE") and any(w in f"{head} " for w in (" FOREIGN KEY ", " TRIGGER ")))
 
 
-def _prove(settings: Settings, script: str, text: str, at_version: SchemaSnapshot, data: dict[str, tuple[int, str]]) -> None:
-    """Run `text` alone on an empty scratch database: it must build `at_version` and hold `data`.
+def _prove(conn: psycopg.Connection[Any], script: str, text: str, at_version: SchemaSnapshot,
+           data: dict[str, tuple[int, str]]) -> None:
+    """Run `text` on `conn`, an empty scratch database: it must build `at_version` and hold `data`.
 
     Raises:
         IntegrityError: a statement fails, or a difference remains.
     """
-    with scratch_database(settings) as conn:
-        for statement in parse_statements(text):
-            try:
-                conn.execute(statement.text, prepare=False)
-            except psycopg.Error as exc:
-                raise IntegrityError(f"the baseline fails on a scratch database at line {statement.line}: "
-                                     f"{exc.diag.message_primary or exc}; nothing was written. The schema at this "
-                                     "version uses something the diff cannot write yet: report it.",
-                                     title="squash not proved") from exc
-        rest = diff_snapshots(introspect(conn), at_version, allow_data_loss=True)
-        rows = fingerprint(conn)
+    for statement in parse_statements(text):
+        try:
+            conn.execute(statement.text, prepare=False)
+        except psycopg.Error as exc:
+            raise IntegrityError(f"the baseline fails on a scratch database at line {statement.line}: "
+                                 f"{exc.diag.message_primary or exc}; nothing was written. The schema at this "
+                                 "version uses something the diff cannot write yet: report it.",
+                                 title="squash not proved") from exc
+    rest = diff_snapshots(introspect(conn), at_version, allow_data_loss=True)
+    rows = fingerprint(conn)
     left = [c.sql + ";" for c in (*rest.changes, *rest.withheld)]
     if left:
         raise IntegrityError(f"{script} does not build the schema at its version: it would still need "

@@ -55,7 +55,8 @@ def not_null_column(table: str, column: str, type_: str, default: str) -> list[t
     ]
 
 
-def _slug(description: str) -> str:
+def slug(description: str) -> str:
+    """The description as a file name part: lower case letters and digits joined by `_` ("" when it has none)."""
     return "_".join("".join(c if c.isalnum() else " " for c in description.lower()).split())
 
 
@@ -70,7 +71,7 @@ def new_migration(settings: Settings, description: str, *, now: datetime | None 
     Raises:
         ConfigError: the description has no letters or digits.
     """
-    if not _slug(description):
+    if not slug(description):
         raise ConfigError("the description must contain letters or digits, e.g. \"add users table\".")
     body = up.strip("\n") + "\n" if up.strip() else "\n"
     return write_recipe(settings, [(description, f"-- {description}\n\n{body}\n-- @undo\n\n")], now=now)[0]
@@ -87,13 +88,13 @@ def write_recipe(settings: Settings, files: list[tuple[str, str]], *, now: datet
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
     written = []
     for description, text in files:
-        slug = _slug(description)
-        if not slug:
+        name = slug(description)
+        if not name:
             raise ConfigError("a recipe step needs a description.")
         version = next_version(existing, timestamp=stamp)
         existing.append(Version.parse(version))
         stamp = str(int(stamp) + 1)
-        path = folder / f"V{version}__{slug}.sql"
+        path = folder / f"V{version}__{name}.sql"
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(_shown(settings, path))

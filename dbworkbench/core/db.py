@@ -168,10 +168,14 @@ def _create_embedded_database(target: Target) -> None:
             pass  # created meanwhile by another connection (two workers starting at once): that is the goal
 
 
-def _connection_message(target: Target, exc: psycopg.Error) -> str:
+def connection_reason(exc: psycopg.Error) -> str:
+    """libpq's reason for a failed connection, on one line (not yet redacted)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    reason = "; ".join(lines) or type(exc).__name__
-    reason = reason.replace("connection failed: ", "")
+    return ("; ".join(lines) or type(exc).__name__).replace("connection failed: ", "")
+
+
+def _connection_message(target: Target, exc: psycopg.Error) -> str:
+    reason = connection_reason(exc)
     hint = "Check the URL (--url, the environment's url, or PGHOST/PGPORT/PGUSER/PGDATABASE) and that the server runs."
     if "password authentication failed" in reason:
         hint = "The password was refused: check PGPASSWORD, ~/.pgpass or the URL's password (never printed here)."

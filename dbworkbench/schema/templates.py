@@ -25,7 +25,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from dbworkbench.config import Settings, redact
-from dbworkbench.core.db import embedded_server
+from dbworkbench.core.db import connection_reason, embedded_server
 from dbworkbench.errors import ConfigError, DatabaseConnectionError
 
 PREFIX = "dbwb_tpl_"
@@ -130,10 +130,8 @@ def _reachable(server: ConfiguredServer) -> ConfiguredServer:
             row = conn.execute("SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
                                "WHERE rolname = current_user").fetchone()
     except psycopg.Error as exc:
-        reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()).replace(
-            "connection failed: ", "")
         raise DatabaseConnectionError(
-            f"could not connect to the scratch server {redact(server.url)}: {redact(reason)}. Scratch databases go "
+            f"could not connect to the scratch server {redact(server.url)}: {redact(connection_reason(exc))}. Scratch databases go "
             "to scratch_url / DBWORKBENCH_SCRATCH_URL (or `ci --url`): check it names a running server and a role "
             "that may log in.") from exc
     if row is None or not row[1]:

@@ -18,10 +18,11 @@ from dbworkbench.app.state import read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.lexer import Statement, line_col
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import open_session
 from dbworkbench.core.steps import autocommit_reason
-from dbworkbench.core.syntax import parse_statements
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import PlanError
 from dbworkbench.schema.diff import diff as diff_snapshots
@@ -97,7 +98,7 @@ def _check(conn: psycopg.Connection[Any], file: MigrationFile, placeholders: dic
     in one runs in autocommit, and its last state is kept); an undo or second up that fails is a finding."""
     assert file.version is not None and file.undo_sql is not None
     in_transaction = not file.no_transaction and not any(
-        autocommit_reason(s, 18) for s in parse_statements(substitute(file.up_sql, placeholders).text))
+        autocommit_reason(s, 18) for s in _statements(file, file.up_sql, placeholders, "up"))
     if in_transaction:
         conn.execute("BEGIN")
     try:
@@ -174,9 +175,29 @@ def _failure(file: MigrationFile, what: str, line: int, message: str) -> PlanErr
                      "on any environment.", title="round trip failed")
 
 
+def _statements(file: MigrationFile, text: str, placeholders: dict[str, str], what: str) -> list[Statement]:
+    """One part of `file`, placeholders filled, split into statements.
+
+    Raises:
+        PlanError: a placeholder has no value, or the text does not parse (file and line named).
+    """
+    substituted = _substituted(file, text, placeholders)
+    try:
+        return parse_statements(substituted)
+    except SqlSyntaxError as exc:
+        line = line_col(substituted, exc.offset)[0] + (file.undo_line - 1 if what == "undo" else 0)
+        raise PlanError(f"{file.script}:{line}: {exc.message} ({what}); nothing was run on any environment.",
+                        title="SQL syntax error") from exc
+
+
 def run_on_scratch(conn: psycopg.Connection[Any], file: MigrationFile, text: str, placeholders: dict[str, str],
          what: str) -> None:
-    for statement in parse_statements(_substituted(file, text, placeholders)):
+    """Run one part (up, undo) of `file` on the scratch database, statement by statement.
+
+    Raises:
+        PlanError: the text does not parse, or a statement fails (file and line named).
+    """
+    for statement in _statements(file, text, placeholders, what):
         try:
             conn.execute(statement.text, prepare=False)
         except psycopg.Error as exc:

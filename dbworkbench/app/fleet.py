@@ -1,5 +1,6 @@
-"""Fleets: an environment naming many databases (`targets = [URL, …]`, `databases = "tenant_%"` on its server), and
-a verb fanned out over them.
+"""Fleets: an environment naming many databases (`targets = [URL, …]`, `databases = "tenant_%"` on its server) or
+tenant schemas (`tenant_schemas = "tenant_%"`: a history table per schema, search_path set to it), and a verb fanned
+out over them.
 
 dbworkbench stays a client: each target keeps its own history table, so a rerun touches only the targets that are
 not at the version yet, and one target's failure rolls back only its own file. `fan_out` runs the canary targets
@@ -19,6 +20,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+import psycopg
+
 from dbworkbench.app.gate import Confirm, ConfirmRequest
 from dbworkbench.config import Settings, redact
 from dbworkbench.core.db import connect, resolve_target
@@ -37,37 +40,71 @@ class FleetTarget:
 
 
 def is_fleet(settings: Settings) -> bool:
-    """The environment names more databases than its url."""
-    return bool(settings.environment.targets or settings.environment.databases)
+    """The environment names more databases (or tenant schemas) than its url."""
+    return settings.environment.is_fleet
 
 
 def resolve(settings: Settings) -> tuple[FleetTarget, ...]:
-    """The fleet's databases, in the order they run: the listed targets, then the matching databases by name.
+    """The fleet's targets, in the order they run: the listed URLs, then the databases matching `databases` by
+    name; with `tenant_schemas`, each of those databases (or the url's alone) is one target per matching schema.
 
     Raises:
-        ConfigError: the environment names no database at all.
-        DatabaseConnectionError: the server to list databases on cannot be reached.
+        ConfigError: the environment names no target at all, or its SELECT fails.
+        DatabaseConnectionError: a server to list databases or schemas on cannot be reached.
     """
     env = settings.environment
     urls = list(env.targets)
     if env.databases:
-        with connect(resolve_target(settings), purpose="targets", create_missing=env.is_embedded) as conn:
-            names = [r[0] for r in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s AND NOT datistemplate AND datallowconn "
-                "ORDER BY datname", (env.databases,)).fetchall()]
-        urls += [_on_database(env.url, str(name)) for name in names]
-    if not urls:
-        raise ConfigError(f"environment {env.name!r} names no database: its targets are empty and no database "
-                          f"matches databases = {env.databases!r}.", title="no targets")
+        urls += [_on_database(env.url, name) for name in _names(settings, env.url, env.databases, "databases")]
+    places: list[tuple[str, str | None]] = [(url, None) for url in urls or ([env.url] if env.tenant_schemas else [])]
+    if env.tenant_schemas:
+        pattern = env.tenant_schemas
+        places = [(url, schema) for url, _ in places for schema in _names(settings, url, pattern, "tenant_schemas")]
+    if not places:
+        raise ConfigError(f"environment {env.name!r} names no target: its targets are empty and nothing matches "
+                          f"databases = {env.databases!r} or tenant_schemas = {env.tenant_schemas!r}.",
+                          title="no targets")
+    table = settings.history_table.rpartition(".")[2]
     found, seen = [], set()
-    for url in urls:
-        target = replace(settings, environment=replace(env, url=url, targets=(), databases=None))
+    for url, schema in places:
+        one = replace(env, url=url, targets=(), databases=None, tenant_schemas=None, tenant=schema,
+                      schemas=(schema,) if schema else env.schemas)
+        target = replace(settings, environment=one, history_table=f"{schema}.{table}" if schema else
+                         settings.history_table)
         identity = resolve_target(target).label
         if identity in seen:
             continue
         seen.add(identity)
-        found.append(FleetTarget(f"{env.name}[{_database(url) or identity}]", target))
+        where = _database(url) or identity
+        name = f"{where}.{schema}" if schema and (len(urls) > 1 or env.databases) else schema or where
+        found.append(FleetTarget(f"{env.name}[{name}]", target))
     return tuple(found)
+
+
+_LIST_SQL = {
+    "databases": "SELECT datname FROM pg_database WHERE datname LIKE %s AND NOT datistemplate AND datallowconn "
+                 "ORDER BY datname",
+    "tenant_schemas": "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s AND nspname NOT LIKE 'pg\\_%%' "
+                      "AND nspname <> 'information_schema' ORDER BY nspname",
+}
+
+
+def _names(settings: Settings, url: str, pattern: str, key: str) -> list[str]:
+    """The names a `databases` / `tenant_schemas` value stands for on `url`: a LIKE pattern, or a SELECT (run in a
+    read-only transaction) whose first column gives them."""
+    where = replace(settings, environment=replace(settings.environment, url=url, tenant=None))
+    query = pattern.lstrip().lower().startswith(("select", "with", "values", "table"))
+    with connect(resolve_target(where), purpose="targets", create_missing=where.environment.is_embedded) as conn:
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ ONLY")
+                rows = conn.execute(pattern.encode() if query else _LIST_SQL[key].encode(),
+                                    None if query else (pattern,)).fetchall()
+        except psycopg.Error as exc:
+            raise ConfigError(f"environment {settings.environment.name!r}: {key} = {pattern!r} failed on "
+                              f"{redact(resolve_target(where).label)}: {str(exc).strip().splitlines()[0]}",
+                              title="targets cannot be listed") from exc
+    return [str(row[0]) for row in rows if row and row[0] is not None]
 
 
 def _on_database(url: str, name: str) -> str:

@@ -28,9 +28,13 @@ def fleet_handler(args: argparse.Namespace, settings: Settings) -> Handler | Non
     env = settings.environment
     if args.command == Verb.TARGETS.value:
         return targets
-    if not (env.targets or env.databases):
+    if not env.is_fleet:
         return None
     verb = Verb(args.command)
+    if verb is Verb.DRIFT and env.tenant_schemas:
+        raise ConfigError(f"environment {env.name!r} is a fleet of tenant schemas, and drift compares a database as "
+                          "a whole with a replay; `validate` checks each tenant's history, `drift --url` one database.",
+                          title="not supported for tenant schemas")
     if verb in FANS_OUT:
         return fan_out
     if verb in ONE_DATABASE or (verb is Verb.LINT and getattr(args, "pending", False)):

@@ -29,7 +29,7 @@ def ci(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, scratch_url=scratch_url)
     drift_settings = settings_from(argparse.Namespace(**{**vars(args), "command": Verb.DRIFT.value, "url": None,
                                                          "env": args.drift_env})) if args.drift_env else None
-    if drift_settings is not None and (drift_settings.environment.targets or drift_settings.environment.databases):
+    if drift_settings is not None and drift_settings.environment.is_fleet:
         raise ConfigError(f"--drift-env {args.drift_env} is a fleet; `dbworkbench drift --env {args.drift_env}` "
                           "checks every target, `ci --drift-env` one database.", title="one database needed")
     def on_check(check: Check) -> None:  # text streams each check as it ends; JSON keeps stdout for the data

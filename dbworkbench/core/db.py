@@ -49,9 +49,23 @@ def resolve_target(settings: Settings) -> Target:
     env = settings.environment
     if env.is_embedded:
         status = embedded_server(settings).ensure_running()
-        return Target(status.conninfo(env.embedded_database), f"embedded PostgreSQL {status.version} "
-                      f"({settings.state_dir.name}/pgdata)/{env.embedded_database}", True)
-    return Target(env.url, describe_conninfo(env.url), False)
+        target = Target(status.conninfo(env.embedded_database), f"embedded PostgreSQL {status.version} "
+                        f"({settings.state_dir.name}/pgdata)/{env.embedded_database}", True)
+    else:
+        target = Target(env.url, describe_conninfo(env.url), False)
+    return target if env.tenant is None else confined(target, env.tenant)
+
+
+def confined(target: Target, schema: str) -> Target:
+    """The target with every connection's search_path set to `schema` alone, from the connection's start (so a
+    file's RESET ALL returns to it): one tenant of a schema-per-tenant database."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    quoted = '"' + schema.replace('"', '""') + '"'
+    option = "-c search_path=" + quoted.replace("\\", "\\\\").replace(" ", "\\ ")
+    given = str(conninfo_to_dict(target.conninfo).get("options") or "")
+    return Target(make_conninfo(target.conninfo, options=f"{given} {option}".strip()),
+                  f"{target.label} (schema {schema})", target.embedded)
 
 
 def describe_conninfo(conninfo: str) -> str:

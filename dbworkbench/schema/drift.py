@@ -17,6 +17,7 @@ from dbworkbench.core.lexer import Token, tokens
 from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.session import open_session
 from dbworkbench.core.syntax import parse_statements
+from dbworkbench.errors import ConfigError
 from dbworkbench.schema.diff import Change, diff
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
@@ -38,6 +39,10 @@ def drift(settings: Settings) -> list[DriftItem]:
     Raises:
         PlanError: history cannot rebuild the schema. DatabaseConnectionError: unreachable.
     """
+    if settings.environment.tenant is not None:
+        raise ConfigError(f"drift of tenant schema {settings.environment.tenant!r}: comparing one schema of a shared "
+                          "database with a replay is not supported yet; `validate` checks each tenant's history, and "
+                          "`drift --url` checks a database as a whole.", title="not supported for tenant schemas")
     migrations = discover(settings.migrations_dir)
     with open_session(settings, write=False, purpose="drift") as session:
         state = ProjectState.of(migrations, session.rows(with_sql=True))

@@ -1,0 +1,98 @@
+"""Environments: a named target database (or a fleet of them) and how to treat it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbworkbench.config.values import (
+    EMBEDDED,
+    EMBEDDED_DEFAULT_DB,
+    check_keys,
+    check_url,
+    duration,
+    expand_env,
+    string_map,
+)
+from dbworkbench.errors import ConfigError
+
+_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
+             "lock_retry_backoff", "targets", "databases", "tenant_schemas"}
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """A named target database and how to treat it."""
+
+    name: str
+    url: str
+    """A `postgresql://` URL, a libpq conninfo string, `""` for libpq's defaults, or `embedded[:db]`."""
+    protected: bool = False
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
+    schemas: tuple[str, ...] = ()
+    """Schemas that `clean` empties; empty means the connection's current schema."""
+    lock_retries: int = 3
+    """How often a transactional file that hit lock_timeout is run again."""
+    lock_retry_backoff: float = 1.0
+    """Seconds before the first retry; doubled before each next one."""
+    targets: tuple[str, ...] = ()
+    """A fleet: more databases (URLs) every command of this environment fans out over (`app.fleet`)."""
+    databases: str | None = None
+    """A fleet: every database of `url`'s server whose name is LIKE this pattern (or that this SELECT returns)."""
+    tenant_schemas: str | None = None
+    """A fleet: every schema LIKE this pattern (or that this SELECT returns) in each database of the environment."""
+    tenant: str | None = None
+    """One tenant of such a fleet: the schema its connections' search_path names and its history table lives in."""
+
+    @property
+    def is_fleet(self) -> bool:
+        """The environment names more databases (or schemas) than its url."""
+        return bool(self.targets or self.databases or self.tenant_schemas)
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the project's embedded server is the target."""
+        return self.url == EMBEDDED or self.url.startswith(EMBEDDED + ":")
+
+    @property
+    def embedded_database(self) -> str:
+        """Database name on the embedded server."""
+        _, _, name = self.url.partition(":")
+        return name or EMBEDDED_DEFAULT_DB
+
+
+def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any], source: str,
+                      environ: Mapping[str, str]) -> Environment:
+    where = f"{source} [environments.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table.")
+    check_keys(table, _ENV_KEYS, where)
+    url = check_url(expand_env(str(table.get("url", "")), environ, f"{where} url"), f"{where} url")
+    placeholders = {**string_map(top.get("placeholders", {}), f"{source} placeholders", environ),
+                    **string_map(table.get("placeholders", {}), f"{where} placeholders", environ)}
+    protected = table.get("protected", False)
+    if not isinstance(protected, bool):
+        raise ConfigError(f"{where} protected must be true or false.")
+    schemas = table.get("schemas", top.get("schemas", []))
+    if not isinstance(schemas, list) or not all(isinstance(x, str) and x for x in schemas):
+        raise ConfigError(f"{where} schemas = {schemas!r} must be a list of schema names, e.g. schemas = [\"public\"].")
+    retries = table.get("lock_retries", top.get("lock_retries", 3))
+    backoff = table.get("lock_retry_backoff", top.get("lock_retry_backoff", 1.0))
+    if not isinstance(retries, int) or retries < 0 or not isinstance(backoff, (int, float)) or backoff < 0:
+        raise ConfigError(f"{where} lock_retries must be a whole number and lock_retry_backoff seconds (>= 0).")
+    targets, pattern, tenants = table.get("targets", []), table.get("databases"), table.get("tenant_schemas")
+    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets) or not all(
+            value is None or isinstance(value, str) and value.strip() for value in (pattern, tenants)):
+        raise ConfigError(f"{where} targets must be a list of database URLs, and databases and tenant_schemas each a "
+                          "LIKE pattern of names (or a SELECT returning them), e.g. tenant_schemas = \"tenant_%\".")
+    return Environment(
+        targets=tuple(check_url(expand_env(t, environ, f"{where} targets"), f"{where} targets") for t in targets),
+        databases=pattern, tenant_schemas=tenants, name=name, url=url, protected=protected, placeholders=placeholders,
+        lock_timeout=duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
+        statement_timeout=duration(table.get("statement_timeout", top.get("statement_timeout")),
+                                   f"{where} statement_timeout"),
+        schemas=tuple(str(s) for s in schemas), lock_retries=retries, lock_retry_backoff=float(backoff),
+    )

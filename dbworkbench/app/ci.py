@@ -26,7 +26,8 @@ from dbworkbench.app.schema_as_code import drift, plan
 from dbworkbench.app.scratch import fresh_migrated
 from dbworkbench.app.seeds import migrate_seeded, seed_files
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, MigrationSet, discover
+from dbworkbench.core.discovery import MigrationFile, MigrationSet
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.errors import DbWorkbenchError, ExitCode, MigrationFailedError
 from dbworkbench.schema.desired import desired_dir
 from dbworkbench.schema.templates import Fresh
@@ -143,7 +144,7 @@ def _timed(run: Callable[[], Check], name: str) -> Check:
 
 
 def _files(settings: Settings, loaded: list[MigrationSet]) -> Check:
-    found = discover(settings.migrations_dir)  # DiscoveryError lists every bad file
+    found = project_migrations(settings)  # DiscoveryError lists every bad file
     loaded.append(found)
     every = [*found.versioned, *found.repeatable]
     return Check("files", Outcome.PASS, f"{len(every)} migration file(s) load",

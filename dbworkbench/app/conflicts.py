@@ -18,7 +18,8 @@ from itertools import combinations
 from pathlib import Path
 
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, MigrationSet, discover
+from dbworkbench.core.discovery import MigrationFile, MigrationSet
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError
 from dbworkbench.lint.objects import touched_objects
@@ -134,7 +135,7 @@ def changed_migrations(settings: Settings, ref: str, found: MigrationSet | None 
         ConfigError: as `changed_since`. DiscoveryError: bad migration files.
     """
     touched = set(changed_since(settings, ref))
-    found = found or discover(settings.migrations_dir)
+    found = found or project_migrations(settings)
     folder = settings.migrations_dir
     return [m for m in (*found.versioned, *found.repeatable) if (folder / m.script).resolve() in touched
             or (m.undo_script is not None and (folder / m.undo_script).resolve() in touched)]

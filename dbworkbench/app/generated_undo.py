@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dbworkbench.app.roundtrip import file_steps, run_on_scratch
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import discover
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.lexer import significant_words
 from dbworkbench.core.scripts import UNDO_MARKER_RE, normalise, substitute
 from dbworkbench.core.syntax import parse_statements
@@ -63,7 +63,7 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
         wanted = Version.parse(version.lstrip("Vv")).canonical
     except ValueError as exc:
         raise ConfigError(f"{version!r} is not a version.") from exc
-    files = [f for f in discover(settings.migrations_dir).versioned if f.version is not None]
+    files = [f for f in project_migrations(settings).versioned if f.version is not None]
     target = next((f for f in files if f.version is not None and f.version.canonical == wanted), None)
     if target is None:
         raise PlanError(f"no versioned file has version {version}.")

@@ -29,9 +29,11 @@ from dbworkbench.errors import ConfigError, DbWorkbenchError, PlanError, Protect
 """Multi-step recipes `new --recipe` writes."""
 
 
-def _execute(session: Session, statements: list[sql.Composed], *, dry_run: bool, verb: Verb,
-             changes: list[str], confirm: Confirm | None, protection: Protection | None = None,
-             always_ask: bool = False) -> WriteReport:
+def execute_reviewed(session: Session, statements: list[sql.Composed], *, dry_run: bool, verb: Verb,
+                     changes: list[str], confirm: Confirm | None, protection: Protection | None = None,
+                     always_ask: bool = False) -> WriteReport:
+    """Run reviewed history writes: nothing for a dry run; else the protected rules (typed confirmation), then the
+    history tables, then every statement in one transaction."""
     settings = session.settings
     text = "\n".join(s.as_string(session.conn) + ";" for s in statements)
     if dry_run or not statements:
@@ -94,7 +96,7 @@ def repair(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None
                                store.event("repaired", version=row.version, script=row.script,
                                            checksum=entry.file.checksum,
                                            detail={"old_checksum": row.checksum, "old_up_sql": full.up_sql})]
-        return _execute(session, statements, dry_run=dry_run, verb=Verb.REPAIR, changes=changes, confirm=confirm)
+        return execute_reviewed(session, statements, dry_run=dry_run, verb=Verb.REPAIR, changes=changes, confirm=confirm)
 
 
 def baseline(settings: Settings, version: str, *, description: str = "baseline", dry_run: bool = False,
@@ -114,7 +116,7 @@ def baseline(settings: Settings, version: str, *, description: str = "baseline",
         row = NewRow(parsed.canonical, description, MigrationKind.BASELINE, f"<< baseline {parsed} >>", None, None,
                      None, True, 0, 0)
         statements = [store.insert(row), store.event("baselined", version=parsed.canonical, script=row.script)]
-        return _execute(session, statements, dry_run=dry_run, verb=Verb.BASELINE,
+        return execute_reviewed(session, statements, dry_run=dry_run, verb=Verb.BASELINE,
                         changes=[f"baseline at version {parsed}"], confirm=confirm)
 
 
@@ -139,7 +141,7 @@ def clean(settings: Settings, *, dry_run: bool = False, confirm: Confirm | None 
         if session.store.schema not in schemas and session.history_exists():
             statements.append(sql.SQL("DROP TABLE {}, {}").format(session.store.ident, session.store.events_ident))
         changes = [f"drop and recreate schema {s}" for s in schemas]
-        return _execute(session, statements, dry_run=dry_run, verb=Verb.CLEAN, changes=changes, confirm=confirm,
+        return execute_reviewed(session, statements, dry_run=dry_run, verb=Verb.CLEAN, changes=changes, confirm=confirm,
                         protection=protection, always_ask=True)
 
 
@@ -158,7 +160,7 @@ def protect(settings: Settings, *, off: bool = False, dry_run: bool = False,
             if marked is not None:
                 return WriteReport((), "", dry_run)
             statement = store.event("protected", version=None, script=None, detail={"name": name, "by": "protect"})
-            return _execute(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
+            return execute_reviewed(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
                             changes=[f"mark {session.label} protected as {name!r}"], protection=Protection(None))
         if settings.environment.protected:
             raise PlanError(f"environment {settings.environment.name!r} is protected in the configuration; remove "
@@ -166,7 +168,7 @@ def protect(settings: Settings, *, off: bool = False, dry_run: bool = False,
         if marked is None:
             return WriteReport((), "", dry_run)
         statement = store.event("unprotected", version=None, script=None, detail={"name": marked})
-        return _execute(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
+        return execute_reviewed(session, [statement], dry_run=dry_run, verb=Verb.PROTECT, confirm=confirm,
                         changes=[f"remove the protected mark ({marked!r}) of {session.label}"],
                         protection=Protection(marked or session.conn.info.dbname, "the database is marked protected"))
 
@@ -238,10 +240,10 @@ def new(settings: Settings, words: list[str], *, recipe: str | None = None,
 def _with_generated_undo(settings: Settings, written: str) -> str:
     """Fill the new file's undo section with its generated undo; the file stays (undo empty) when that fails."""
     from dbworkbench.app.generated_undo import generate_undo
-    from dbworkbench.core.discovery import discover
+    from dbworkbench.core.layouts import project_migrations
 
     name = (settings.project_dir / written).name
-    version = next(m.version for m in discover(settings.migrations_dir).versioned if m.script.endswith(name)
+    version = next(m.version for m in project_migrations(settings).versioned if m.script.endswith(name)
                    and m.version is not None)
     try:
         generate_undo(settings, version.text, write=True)

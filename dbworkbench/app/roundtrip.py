@@ -17,7 +17,8 @@ import psycopg
 from dbworkbench.app.state import read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.discovery import MigrationFile
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.lexer import Statement, line_col
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import open_session
@@ -71,7 +72,7 @@ def roundtrip(settings: Settings, versions: list[str] | None = None, *, pending:
         PlanError: an unknown version, or a file that fails on the scratch database (named, with the error).
         DiscoveryError, DatabaseConnectionError (pending only: the environment is read for what is pending).
     """
-    files = [f for f in discover(settings.migrations_dir).versioned if f.version is not None]
+    files = [f for f in project_migrations(settings).versioned if f.version is not None]
     wanted = _wanted(settings, files, versions, pending)
     placeholders = dict(settings.environment.placeholders)
     results: list[RoundTrip] = []

@@ -9,7 +9,7 @@ from dbworkbench.app.state import read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings, reviewer_name
 from dbworkbench.core.db import ASSUMED_SERVER_MAJOR
-from dbworkbench.core.discovery import discover
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.planner import Entry
 from dbworkbench.core.session import open_session
 from dbworkbench.core.versions import version_argument
@@ -77,7 +77,7 @@ def approve(settings: Settings, version: str, *, reason: str, rules: list[str] |
     Raises:
         ConfigError: not a version, or no reason. PlanError: no such file, no such finding, nothing unsafe.
     """
-    migrations = discover(settings.migrations_dir)
+    migrations = project_migrations(settings)
     migration = next((m for m in migrations.repeatable if m.key.lower() == version.lower()), None)
     if migration is None:
         key = version_argument(version)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from dbworkbench.app.migrations import migrate
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.discovery import MigrationFile
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import PlanError
@@ -73,7 +74,7 @@ def fresh_migrated(settings: Settings, *, spare: bool = False, upto: Version | N
             no versioned file has version `upto`.
         ServerError: the embedded server could not start.
     """
-    found = discover(settings.migrations_dir)
+    found = project_migrations(settings)
     placeholders = dict(settings.environment.placeholders)
     versioned = [f for f in found.versioned if f.version is not None]
     if upto is not None:

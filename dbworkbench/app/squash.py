@@ -17,7 +17,7 @@ import psycopg
 from dbworkbench.app.roundtrip import file_steps
 from dbworkbench.config import Settings
 from dbworkbench.core.authoring import slug
-from dbworkbench.core.discovery import discover
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, IntegrityError, PlanError
@@ -58,7 +58,7 @@ def squash(settings: Settings, to: str, *, description: str = "baseline", write:
         wanted = Version.parse(to.lstrip("Vv"))
     except ValueError as exc:
         raise ConfigError(f"--to {to!r} is not a version.") from exc
-    found = discover(settings.migrations_dir)
+    found = project_migrations(settings)
     files = [f for f in found.versioned if f.version is not None]
     upto = next((i for i, f in enumerate(files) if f.version == wanted), None)
     if upto is None:

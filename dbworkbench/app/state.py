@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import discover
 from dbworkbench.core.executor import dry_run_sql
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.planner import StepAction, StepSpec
 from dbworkbench.core.project_state import ProjectState, history_mark
 from dbworkbench.core.session import Session
@@ -18,7 +18,7 @@ def read_state(settings: Settings, session: Session, *, with_sql: bool = False) 
     Raises:
         DiscoveryError: bad migration files.
     """
-    return ProjectState.of(discover(settings.migrations_dir), session.rows(with_sql=with_sql))
+    return ProjectState.of(project_migrations(settings), session.rows(with_sql=with_sql))
 
 
 def require_history(state: ProjectState, expected_mark: str | None, what: str) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 from dbworkbench import __version__
 from dbworkbench.app.vocabulary import FANS_OUT, RECIPES, ServerAction, Verb
-from dbworkbench.config import Overrides, Settings, load_settings
+from dbworkbench.config import LAYOUTS, Overrides, Settings, load_settings
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -14,6 +14,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--env", "-e", help="environment from dbworkbench.toml (default: default_env, else embedded)")
     group.add_argument("--url", help="database URL or libpq conninfo; `embedded` for the project's own server")
     group.add_argument("--migrations", "-m", metavar="DIR", help="migrations folder (default: sql/)")
+    group.add_argument("--layout", choices=LAYOUTS, help="how the folder names its files (default: dbworkbench)")
     group.add_argument("--config", metavar="FILE", help="configuration file (default: nearest dbworkbench.toml)")
     group.add_argument("--history-table", metavar="NAME", help="history table, `table` or `schema.table`")
     group.add_argument("--lock-wait", type=float, metavar="SECONDS", help="wait this long for another migrator")
@@ -146,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="SEED|snapshot", help="a seed file of seeds/ (default: the one that "
                    "fits), or `snapshot`")
     p.add_argument("--description", default="snapshot", help="with snapshot: the file name's description")
+    p = add(Verb.ADOPT, "take over a project another tool migrated: record in dbworkbench's history what its history "
+            "table says ran (theirs is left as it is)", json=True, writer=True)
+    p.add_argument("--from", dest="tool", required=True, choices=("flyway", "golang-migrate", "dbmate"),
+                   help="the tool whose history table and file layout to read")
+    p.add_argument("--table", metavar="NAME", help="its history table, `table` or `schema.table` (default: the "
+                   "tool's own: flyway_schema_history, schema_migrations)")
     add(Verb.TARGETS, "list the databases of the environment (its targets, and those matching `databases`)",
         json=True)
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")
@@ -163,4 +170,4 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(overrides=Overrides(
         env=args.env, url=None if args.command == Verb.CI else args.url, migrations=args.migrations, history_table=args.history_table,
         lock_wait=args.lock_wait, out_of_order=True if getattr(args, "out_of_order", False) else None,
-        config=args.config))
+        config=args.config, layout=args.layout))

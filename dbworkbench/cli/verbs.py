@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from dbworkbench.app.vocabulary import ServerAction, Verb
+from dbworkbench.cli.verbs_adopt import adopt
 from dbworkbench.cli.verbs_fleet import targets
 from dbworkbench.cli.verbs_proof import ci, seed, squash
 from dbworkbench.config import Settings
@@ -351,7 +352,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.HISTORY: history, Verb.SHOW: show, Verb.SERVER: server, Verb.LINT: lint, Verb.DIFF: diff,
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
     Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch, Verb.CONFLICTS: conflicts,
-    Verb.CI: ci, Verb.SQUASH: squash, Verb.SEED: seed, Verb.TARGETS: targets,
+    Verb.CI: ci, Verb.SQUASH: squash, Verb.SEED: seed, Verb.TARGETS: targets, Verb.ADOPT: adopt,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

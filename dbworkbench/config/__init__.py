@@ -39,8 +39,10 @@ LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSE
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
     "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
-    "lock_retry_backoff", "scratch_cache", "scratch_url",
+    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout",
 }
+LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate")
+"""The migration folder layouts dbworkbench reads (`core.layouts`)."""
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 
 
@@ -61,6 +63,8 @@ class Settings:
     """Allow applying a pending version lower than the highest applied one."""
     scratch_cache: bool = True
     """Keep template databases of replayed migrations on the scratch server (`schema.templates`)."""
+    layout: str = "dbworkbench"
+    """How the migrations folder names its files: one of `LAYOUTS` (another tool's, read in place)."""
     scratch_url: str | None = None
     """Where scratch databases go (a role with CREATEDB); None: the project's embedded server."""
     theme: str | None = None
@@ -88,6 +92,7 @@ class Overrides:
     lock_wait: float | None = None
     out_of_order: bool | None = None
     config: str | None = None
+    layout: str | None = None
 
 
 def find_config(start: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -190,8 +195,13 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
     if schema.lower() in ("pg_catalog", "information_schema") or schema.lower().startswith("pg_toast"):
         raise ConfigError(f"history_table = {history_table!r}: the history cannot live in the system schema "
                           f"{schema}; use `table` or `schema.table` in a schema of your own.")
+    layout = overrides.layout or environ.get("DBWORKBENCH_LAYOUT") or data.get("layout", "dbworkbench")
+    if layout not in LAYOUTS:
+        raise ConfigError(f"{source} layout = {layout!r} is not a layout dbworkbench reads; use one of "
+                          f"{', '.join(LAYOUTS)}.", title="unknown layout")
     keys = data.get("keys", {})
     return Settings(
+        layout=str(layout),
         project_dir=project_dir,
         config_path=config_path,
         migrations_dir=(project_dir / str(migrations)) if not Path(str(migrations)).is_absolute() else Path(migrations),

@@ -86,7 +86,7 @@ def blank(text: str) -> bool:
         return False
 
 
-def _describe(raw: str) -> str:
+def describe(raw: str) -> str:
     return raw.replace("_", " ").strip()
 
 
@@ -107,22 +107,10 @@ def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, st
         problems.append((script, "name is not V<version>__<description>.sql, U<version>__<description>.sql, "
                          "R__<description>.sql or B<version>__<description>.sql"))
         return None
-    try:
-        with open(f"{folder}/{script}", "rb") as handle:
-            text = handle.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append((script, f"not UTF-8 (byte {exc.start}): re-save the file as UTF-8"))
+    text = read_text(folder, script, problems)
+    if text is None:
         return None
-    except OSError as exc:
-        problems.append((script, f"cannot be read: {exc.strerror}"))
-        return None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        problems.append((script, f"holds a NUL byte (line {line}), which PostgreSQL text cannot: remove it"))
-        return None
-    if "\r" in text or text.startswith("\ufeff"):
-        text = normalise(text)
-    description = _describe(match.group("desc"))
+    description = describe(match.group("desc"))
     if not description:
         problems.append((script, "the description after `__` is empty"))
         return None
@@ -137,7 +125,26 @@ def _parse_one(folder: str, script: str, name: str, problems: list[tuple[str, st
     return (script, prefix, version, description, text)
 
 
-def _sql_files(folder: Path, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def read_text(folder: str, script: str, problems: list[tuple[str, str]]) -> str | None:
+    """A migration file's normalised text, or None with the reason added to `problems` (not UTF-8, unreadable, a
+    NUL byte PostgreSQL text cannot hold)."""
+    try:
+        with open(f"{folder}/{script}", "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append((script, f"not UTF-8 (byte {exc.start}): re-save the file as UTF-8"))
+        return None
+    except OSError as exc:
+        problems.append((script, f"cannot be read: {exc.strerror}"))
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.append((script, f"holds a NUL byte (line {line}), which PostgreSQL text cannot: remove it"))
+        return None
+    return normalise(text) if "\r" in text or text.startswith("\ufeff") else text
+
+
+def sql_files(folder: Path, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(script relative to folder, file name) of every .sql file (any case of the extension, so that a `.SQL` is
     reported rather than ignored), skipping hidden entries; sorted. Unreadable folders and symlink loops are
     problems, and a folder reached twice (a link to a parent) is read once."""
@@ -198,7 +205,7 @@ def discover(folder: Path) -> MigrationSet:
         raise DiscoveryError([(str(folder), "migrations folder does not exist")])
     problems: list[tuple[str, str]] = []
     root = str(folder)
-    parsed = [p for p in (_parse_one(root, script, name, problems) for script, name in _sql_files(folder, problems))
+    parsed = [p for p in (_parse_one(root, script, name, problems) for script, name in sql_files(folder, problems))
               if p is not None]
 
     ups = _unique([p for p in parsed if p[1] == "V"], problems)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from dbworkbench.config import Settings
 from dbworkbench.core.db import ASSUMED_SERVER_MAJOR
-from dbworkbench.core.discovery import MigrationFile, discover
+from dbworkbench.core.discovery import MigrationFile
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.scripts import normalise, split_sections
 from dbworkbench.errors import DiscoveryError
@@ -88,7 +89,7 @@ def _lint_paths(settings: Settings, paths: list[str], server_major: int) -> Lint
 
 
 def _all(settings: Settings) -> list[MigrationFile]:
-    migrations = discover(settings.migrations_dir)
+    migrations = project_migrations(settings)
     return [*migrations.versioned, *migrations.repeatable]
 
 

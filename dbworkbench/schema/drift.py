@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from dbworkbench.config import Settings
-from dbworkbench.core.discovery import discover
 from dbworkbench.core.history import HistoryRow, hidden_relations
+from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.lexer import Token, tokens
 from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.session import open_session
@@ -43,7 +43,7 @@ def drift(settings: Settings) -> list[DriftItem]:
         raise ConfigError(f"drift of tenant schema {settings.environment.tenant!r}: comparing one schema of a shared "
                           "database with a replay is not supported yet; `validate` checks each tenant's history, and "
                           "`drift --url` checks a database as a whole.", title="not supported for tenant schemas")
-    migrations = discover(settings.migrations_dir)
+    migrations = project_migrations(settings)
     with open_session(settings, write=False, purpose="drift") as session:
         state = ProjectState.of(migrations, session.rows(with_sql=True))
         hidden = hidden_relations(settings.history_table, session.store.schema)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dbworkbench.app.roundtrip import file_steps, run_on_scratch
 from dbworkbench.config import Settings
-from dbworkbench.core.layouts import project_migrations
+from dbworkbench.core.layouts import project_migrations, require_own_names
 from dbworkbench.core.lexer import significant_words
 from dbworkbench.core.scripts import UNDO_MARKER_RE, normalise, substitute
 from dbworkbench.core.syntax import parse_statements
@@ -67,6 +67,8 @@ def generate_undo(settings: Settings, version: str, *, write: bool = False) -> G
     target = next((f for f in files if f.version is not None and f.version.canonical == wanted), None)
     if target is None:
         raise PlanError(f"no versioned file has version {version}.")
+    if write:
+        require_own_names(settings, "undo --write")
     if write and target.undo_sql is not None:
         raise PlanError(f"{target.script} already has an undo; `dbworkbench undo {version}` prints the generated "
                         "one to compare, and `roundtrip` checks the one written.")

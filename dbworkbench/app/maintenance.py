@@ -210,6 +210,9 @@ def new(settings: Settings, words: list[str], *, recipe: str | None = None,
         PlanError: `up` fails on the scratch database, or its undo could not be proved (the file is written, with
             its undo section empty).
     """
+    from dbworkbench.core.layouts import require_own_names
+
+    require_own_names(settings, "new")
     if up is not None:
         if renumber or recipe:
             raise ConfigError("new --from takes no --recipe or --renumber.")

@@ -17,7 +17,7 @@ import psycopg
 from dbworkbench.app.roundtrip import file_steps
 from dbworkbench.config import Settings
 from dbworkbench.core.authoring import slug
-from dbworkbench.core.layouts import project_migrations
+from dbworkbench.core.layouts import project_migrations, require_own_names
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, IntegrityError, PlanError
@@ -54,6 +54,8 @@ def squash(settings: Settings, to: str, *, description: str = "baseline", write:
             or the file would be written over.
         IntegrityError: the baseline does not build the same schema or rows (nothing is written).
     """
+    if write:
+        require_own_names(settings, "squash --write")
     try:
         wanted = Version.parse(to.lstrip("Vv"))
     except ValueError as exc:

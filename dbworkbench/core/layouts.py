@@ -30,7 +30,7 @@ from dbworkbench.core.discovery import (
 )
 from dbworkbench.core.scripts import checksum, wants_no_transaction
 from dbworkbench.core.versions import Version
-from dbworkbench.errors import DiscoveryError
+from dbworkbench.errors import ConfigError, DiscoveryError
 
 _GOLANG_RE = re.compile(r"^(?P<version>\d+)_(?P<desc>.*)\.(?P<direction>up|down)\.sql$")
 _DBMATE_RE = re.compile(r"^(?P<version>\d+)_?(?P<desc>.*)\.sql$")
@@ -44,6 +44,18 @@ def project_migrations(settings: Settings) -> MigrationSet:
         DiscoveryError: every bad file at once.
     """
     return read_layout(settings.migrations_dir, settings.layout)
+
+
+def require_own_names(settings: Settings, what: str) -> None:
+    """Refuse to write a file under dbworkbench's names into a folder of another tool's layout.
+
+    Raises:
+        ConfigError: the project's layout is golang-migrate or dbmate.
+    """
+    if settings.layout not in ("dbworkbench", "flyway"):
+        raise ConfigError(f"{what} writes dbworkbench's file names, and this project reads layout {settings.layout!r}, "
+                          f"whose tool would not read them: write the file under {settings.layout}'s names.",
+                          title="another tool's layout")
 
 
 def read_layout(folder: Path, layout: str) -> MigrationSet:

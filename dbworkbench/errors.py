@@ -102,6 +102,12 @@ class ProtectedEnvironmentError(DbWorkbenchError):
     title = "protected environment"
 
 
+class HookVetoedError(DbWorkbenchError):
+    """A before-migrate hook exited non-zero: nothing ran."""
+
+    title = "vetoed by a hook"
+
+
 class ServerError(DbWorkbenchError):
     """The embedded PostgreSQL server could not be started or managed."""
 

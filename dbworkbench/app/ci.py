@@ -111,7 +111,7 @@ def ci(settings: Settings, *, since: str | None = None, drift_settings: Settings
         done(_timed(lambda: _migrate(settings, stack, fresh, loaded[0]), "migrate") if chosen is not None else
              Check("migrate", Outcome.SKIP, "the files do not load"))
         migrated = replace(settings, environment=replace(settings.environment, name="scratch", url=fresh[0].conninfo,
-                                                          protected=False), protected_environments=()) \
+                                                          protected=False, hooks={}), protected_environments=()) \
             if fresh else None
         done(_timed(lambda: _history(migrated), "history") if migrated else _skipped("history"))
         done(_timed(lambda: _lint(settings, chosen, since), "lint") if chosen is not None else _skipped("lint"))

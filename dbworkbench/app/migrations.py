@@ -20,6 +20,7 @@ from dbworkbench.app.gate import (
     require_confirmation,
     target_name,
 )
+from dbworkbench.app.hooks import HookContext, run_hook
 from dbworkbench.app.reports import ApplyReport, Expected, PlannedStep, StepResult
 from dbworkbench.app.state import prepare_steps, read_state, render_dry_run, render_review, require_history
 from dbworkbench.app.vocabulary import Verb
@@ -34,7 +35,7 @@ from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.core.versions import version_argument
 from dbworkbench.core.watch import BlockWatch
-from dbworkbench.errors import ChecksumMismatchError, PlanError, StaleStateError
+from dbworkbench.errors import ChecksumMismatchError, DbWorkbenchError, PlanError, StaleStateError
 
 Planner = Callable[[ProjectState], list[StepSpec]]
 """Decides which files a verb runs, from the target's state."""
@@ -84,12 +85,28 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
         require_confirmation(protection, confirm, ConfirmRequest(protection.name or target_name(settings, session),
                                                                  verb.value, tuple(p.script for p in prepared),
                                                                  rendered))
-        return ApplyReport(_run(session, prepared, on_event=on_event, cancel=cancel, per_statement=per_statement),
-                           None, planned)
+        context = HookContext(verb.value, session.label, tuple(prepared))
+        run_hook(settings, "before_migrate", context, on_event)
+        results: list[StepResult] = []
+        try:
+            _run(session, prepared, results, on_event=on_event, cancel=cancel, per_statement=per_statement)
+        except DbWorkbenchError as exc:
+            run_hook(settings, "after_migrate", context, on_event, ran=_ran(results),
+                     failed={"script": prepared[len(results)].script if len(results) < len(prepared) else None,
+                             "error": exc.message})
+            raise
+        run_hook(settings, "after_migrate", context, on_event, ran=_ran(results), failed=None)
+        return ApplyReport(tuple(results), None, planned)
 
 
-def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSink | None,
-         cancel: CancelToken | None, per_statement: bool) -> tuple[StepResult, ...]:
+def _ran(results: list[StepResult]) -> list[dict[str, object]]:
+    return [{"script": r.script, "version": r.version, "action": r.action.value, "elapsed_ms": round(r.elapsed_ms, 1)}
+            for r in results]
+
+
+def _run(session: Session, prepared: list[PreparedStep], results: list[StepResult], *,
+         on_event: ev.EventSink | None, cancel: CancelToken | None, per_statement: bool) -> None:
+    """Run the files in order, appending each one's result as it ends (so a failure leaves the ones before)."""
     session.ensure_history()
     mark_protected(session.settings, session)
     env = session.settings.environment
@@ -98,7 +115,6 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
                         should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
                         lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff,
                         before_each=session.reset_for_file, lock_key=lock_key(session.store.qualified_name))
-    results = []
     if cancel is not None:
         cancel.attach(session.conn)
     try:
@@ -109,7 +125,6 @@ def _run(session: Session, prepared: list[PreparedStep], *, on_event: ev.EventSi
     finally:
         if cancel is not None:
             cancel.attach(None)
-    return tuple(results)
 
 
 def migrate(settings: Settings, *, target: str | None = None, steps: int | None = None, dry_run: bool = False,

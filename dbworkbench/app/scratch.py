@@ -59,7 +59,7 @@ def migrate_scratch(settings: Settings, conninfo: str, target: str | None = None
     Raises:
         as `migrate`.
     """
-    scratch_env = replace(settings.environment, name="scratch", url=conninfo, protected=False)
+    scratch_env = replace(settings.environment, name="scratch", url=conninfo, protected=False, hooks={}, tenant=None)
     migrate(replace(settings, environment=scratch_env, protected_environments=()), target=target)
 
 

@@ -46,6 +46,8 @@ class ProgressPrinter:
             return f"warning: {event.message}"
         if isinstance(event, ev.BlockedBy):
             return event.summary() if event.changed else None
+        if isinstance(event, ev.HookRan):
+            return event.summary()
         if isinstance(event, ev.BlockCleared):
             return f"  got the lock after waiting {event.waited_seconds:.1f} s" if self.verbose else None
         return None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dbworkbench.config.environment import Environment as Environment
-from dbworkbench.config.environment import parse_environment
+from dbworkbench.config.environment import parse_environment, parse_hooks
 from dbworkbench.config.values import EMBEDDED as EMBEDDED
 from dbworkbench.config.values import EMBEDDED_DEFAULT_DB as EMBEDDED_DEFAULT_DB
 from dbworkbench.config.values import check_keys, read_toml, string_map
@@ -39,7 +39,7 @@ LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSE
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
     "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
-    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout",
+    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout", "hooks",
 }
 LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate")
 """The migration folder layouts dbworkbench reads (`core.layouts`)."""
@@ -151,6 +151,7 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         config_path, data = find_config(cwd)
     source = str(config_path) if config_path else "defaults"
     check_keys(data, _TOP_KEYS, source)
+    parse_hooks(data.get("hooks", {}), source)  # checked even where every environment names its own
     project_dir = config_path.parent if config_path else cwd
 
     environments = data.get("environments", {})

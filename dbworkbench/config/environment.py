@@ -18,7 +18,9 @@ from dbworkbench.config.values import (
 from dbworkbench.errors import ConfigError
 
 _ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
-             "lock_retry_backoff", "targets", "databases", "tenant_schemas"}
+             "lock_retry_backoff", "targets", "databases", "tenant_schemas", "hooks"}
+HOOKS = ("before_migrate", "after_migrate")
+"""The hooks an environment (or the file's top level) may name: commands run around migrate, up, down and redo."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class Environment:
     """A fleet: every database of `url`'s server whose name is LIKE this pattern (or that this SELECT returns)."""
     tenant_schemas: str | None = None
     """A fleet: every schema LIKE this pattern (or that this SELECT returns) in each database of the environment."""
+    hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Hook name -> the command (argv) it runs (`app.hooks`)."""
     tenant: str | None = None
     """One tenant of such a fleet: the schema its connections' search_path names and its history table lives in."""
 
@@ -89,6 +93,7 @@ def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any
         raise ConfigError(f"{where} targets must be a list of database URLs, and databases and tenant_schemas each a "
                           "LIKE pattern of names (or a SELECT returning them), e.g. tenant_schemas = \"tenant_%\".")
     return Environment(
+        hooks=parse_hooks(table.get("hooks", top.get("hooks", {})), where),
         targets=tuple(check_url(expand_env(t, environ, f"{where} targets"), f"{where} targets") for t in targets),
         databases=pattern, tenant_schemas=tenants, name=name, url=url, protected=protected, placeholders=placeholders,
         lock_timeout=duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
@@ -96,3 +101,23 @@ def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any
                                    f"{where} statement_timeout"),
         schemas=tuple(str(s) for s in schemas), lock_retries=retries, lock_retry_backoff=float(backoff),
     )
+
+
+def parse_hooks(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """`hooks = { before_migrate = "cmd args", after_migrate = ["cmd", "arg"] }`: a string is split like a shell
+    would (no shell runs it), a list is the argv itself."""
+    import shlex
+
+    if not isinstance(value, dict) or set(value) - set(HOOKS):
+        raise ConfigError(f"{where} hooks must be a table naming {' and/or '.join(HOOKS)}, e.g. "
+                          "hooks = { before_migrate = \"./check-window.sh\" }.")
+    found: dict[str, tuple[str, ...]] = {}
+    for name, command in value.items():
+        try:
+            argv = shlex.split(command) if isinstance(command, str) else command
+        except ValueError as exc:
+            raise ConfigError(f"{where} hooks.{name} = {command!r} cannot be split into words: {exc}.") from exc
+        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and a for a in argv):
+            raise ConfigError(f"{where} hooks.{name} must be a command: a string, or a list of its words.")
+        found[name] = tuple(argv)
+    return found

@@ -141,8 +141,26 @@ class BlockCleared:
     waited_seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class HookRan:
+    """A before/after-migrate hook finished (`app.hooks`)."""
+
+    name: str
+    """`before_migrate` or `after_migrate`."""
+    command: str
+    exit_code: int
+    output: str
+    """Its stdout and stderr, as it printed them (trailing blank lines dropped)."""
+
+    def summary(self) -> str:
+        """A line naming the hook and how it ended, then its output indented."""
+        mark = "✓" if self.exit_code == 0 else "✗"
+        lines = [f"{mark} hook {self.name}: {self.command} (exit {self.exit_code})"]
+        return "\n".join(lines + ["  " + line for line in self.output.splitlines()])
+
+
 EngineEvent = (LockWaited | MigrationStarted | StatementStarted | StatementExecuted | BatchExecuted | MigrationFinished
-               | MigrationFailed | WarningRaised | BlockedBy | BlockCleared)
+               | MigrationFailed | WarningRaised | BlockedBy | BlockCleared | HookRan)
 EventSink = Callable[[EngineEvent], None]
 """Callback receiving engine events."""
 

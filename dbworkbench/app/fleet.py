@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import psycopg
 
@@ -162,15 +162,63 @@ class FleetReport(Generic[T]):
         return sum(r.outcome is outcome for r in self.results)
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a fleet run stands after a target ended."""
+
+    total: int
+    done: int
+    failed: int
+    elapsed: float
+    """Seconds since the run started."""
+
+    @property
+    def remaining(self) -> int:
+        """Targets not ended yet (some may never start, after a failure)."""
+        return self.total - self.done - self.failed
+
+    @property
+    def rate(self) -> float:
+        """Targets ended per second so far."""
+        return (self.done + self.failed) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds until the rest end at the rate so far; None before any has ended."""
+        return self.remaining / self.rate if self.rate > 0 else None
+
+
+class Tracker:
+    """Counts targets as they end (thread-safe): `record` gives the progress after each."""
+
+    def __init__(self, total: int) -> None:
+        self._total, self._done, self._failed = total, 0, 0
+        self._start = time.perf_counter()
+        self._lock = threading.Lock()
+
+    def record(self, result: TargetResult[Any]) -> Progress:
+        """Count one ended target."""
+        with self._lock:
+            if result.outcome is Outcome.FAILED:
+                self._failed += 1
+            else:
+                self._done += 1
+            return Progress(self._total, self._done, self._failed, time.perf_counter() - self._start)
+
+
 def fan_out(targets: tuple[FleetTarget, ...], run: Callable[[Settings], T], *, failed: Callable[[T], str | None] =
             lambda report: None, canary: int = 0, concurrency: int = 1, keep_going: bool = False,
-            on_result: Callable[[TargetResult[T]], None] | None = None) -> FleetReport[T]:
+            on_result: Callable[[TargetResult[T]], None] | None = None,
+            on_start: Callable[[str], None] | None = None) -> FleetReport[T]:
     """Run `run` on each target (see the module). `failed` tells a report that is a failure (e.g. a validation
-    with problems) by returning why; an error a user can cause is that target's failure, never the run's."""
+    with problems) by returning why; an error a user can cause is that target's failure, never the run's.
+    `on_start` hears each target's name as it starts, `on_result` its result as it ends (from worker threads)."""
     results: dict[str, TargetResult[T]] = {}
     stop = threading.Event()
 
     def one(target: FleetTarget) -> TargetResult[T]:
+        if on_start is not None:
+            on_start(target.name)
         start = time.perf_counter()
         try:
             report = run(target.settings)

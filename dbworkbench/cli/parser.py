@@ -31,6 +31,8 @@ def _fleet(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--canary", type=int, default=0, metavar="N", help="run N targets first; stop if any fails")
     group.add_argument("--concurrency", type=int, default=1, metavar="K", help="at most K targets at a time")
     group.add_argument("--keep-going", action="store_true", help="after a failure, still run the other targets")
+    group.add_argument("--events", metavar="FILE", help="write JSON lines, one per event (run and target started "
+                       "and finished, with progress), to FILE, or `-` for stdout (the lines for people go to stderr)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
-"""The CLI on a fleet environment (`targets` / `databases`): the verbs of `FANS_OUT` run on every database (one line
-per target as it ends, then a summary; `status --targets` prints the grid), the verbs of `ONE_DATABASE` ask for
-`--url`, and `targets` lists them. Imports inside each function, as in `cli.verbs`."""
+"""The CLI on a fleet environment (`targets` / `databases` / `tenant_schemas`): the verbs of `FANS_OUT` run on every
+target (one line per target as it ends, with progress and ETA, then a summary; `status --targets` prints the grid;
+`--events` writes JSON lines for orchestrators), the verbs of `ONE_DATABASE` ask for `--url`, and `targets` lists
+them. Imports inside each function, as in `cli.verbs`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import argparse
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from dbworkbench.app.vocabulary import FANS_OUT, ONE_DATABASE, Verb
 from dbworkbench.config import Settings
@@ -68,19 +70,47 @@ def fan_out(args: argparse.Namespace, settings: Settings) -> int:
     if args.canary < 0 or args.concurrency < 1:
         raise ConfigError(f"--canary {args.canary} / --concurrency {args.concurrency}: the canary is a number of "
                           "targets (0 or more), the concurrency at least 1.")
+    events = _events_stream(args.events)
     found = fleet.resolve(settings)
     run, failed, summary = _verb(verb, args, len(found))
     printing = threading.Lock()
+    tracker = fleet.Tracker(len(found))
+    human = sys.stderr if args.json or args.events == "-" else sys.stdout
+
+    def emit(event: str, **fields: Any) -> None:
+        if events is not None:
+            events.write(json.dumps({"event": event, "at": round(time.time(), 3), **fields}) + "\n")
+            events.flush()
+
+    def started(target: str) -> None:
+        with printing:
+            emit("target_started", target=target)
 
     def said(result: fleet.TargetResult[Any]) -> None:
+        progress = tracker.record(result)
         mark = "✓" if result.outcome is fleet.Outcome.DONE else "✗"
         text = summary(result.report) if result.report is not None else ""
         line = f"{mark} {result.target}  {text or result.error.splitlines()[0]} ({result.seconds:.1f} s)"
+        if len(found) > 1:
+            line += f"  [{_progress_text(progress)}]"
         with printing:
-            print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+            print(line, file=human, flush=True)
+            emit("target_finished", target=result.target, outcome=result.outcome.value,
+                 exit_code=int(result.exit_code), summary=text, error=result.error, seconds=round(result.seconds, 3),
+                 done=progress.done, failed=progress.failed, remaining=progress.remaining,
+                 rate=round(progress.rate, 3), eta_seconds=None if progress.eta is None else round(progress.eta, 1))
 
-    report = fleet.fan_out(found, run, failed=failed, canary=args.canary, concurrency=args.concurrency,
-                           keep_going=args.keep_going, on_result=said)
+    emit("run_started", verb=verb.value, environment=settings.environment.name, targets=[t.name for t in found])
+    began = time.perf_counter()
+    try:
+        report = fleet.fan_out(found, run, failed=failed, canary=args.canary, concurrency=args.concurrency,
+                               keep_going=args.keep_going, on_result=said, on_start=started)
+        emit("run_finished", done=report.count(fleet.Outcome.DONE), failed=report.count(fleet.Outcome.FAILED),
+             not_started=report.count(fleet.Outcome.NOT_STARTED), exit_code=int(report.exit_code),
+             seconds=round(time.perf_counter() - began, 3))
+    finally:
+        if events is not None and events is not sys.stdout:
+            events.close()
     if args.json:
         print(json.dumps({"targets": [{"target": r.target, "outcome": r.outcome.value, "exit_code": int(r.exit_code),
                                        "summary": summary(r.report) if r.report is not None else "",
@@ -89,12 +119,36 @@ def fan_out(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for result in report.results:
             if result.outcome is fleet.Outcome.NOT_STARTED:
-                print(f"· {result.target}  not started (stopped after a failure; --keep-going runs the others)")
+                print(f"· {result.target}  not started (stopped after a failure; --keep-going runs the others)",
+                      file=human)
         if verb is Verb.STATUS and getattr(args, "targets", False):
-            print(_grid(report))
+            print(_grid(report), file=human)
         print(f"{len(report.results)} target(s): {report.count(fleet.Outcome.DONE)} done, "
-              f"{report.count(fleet.Outcome.FAILED)} failed, {report.count(fleet.Outcome.NOT_STARTED)} not started")
+              f"{report.count(fleet.Outcome.FAILED)} failed, {report.count(fleet.Outcome.NOT_STARTED)} not started",
+              file=human)
     return int(report.exit_code)
+
+
+def _events_stream(where: str | None) -> TextIO | None:
+    """The JSON-lines stream `--events` names (opened before any target is touched).
+
+    Raises:
+        ConfigError: the file cannot be written.
+    """
+    if where is None:
+        return None
+    if where == "-":
+        return sys.stdout
+    try:
+        return open(where, "a", encoding="utf-8")  # noqa: SIM115 — closed by fan_out's finally
+    except OSError as exc:
+        raise ConfigError(f"--events {where}: cannot be written ({exc.strerror}); nothing was run.") from exc
+
+
+def _progress_text(progress: Any) -> str:
+    eta = "" if progress.eta is None or not progress.remaining else f" · ETA {progress.eta:.0f} s"
+    failed = f" · {progress.failed} failed" if progress.failed else ""
+    return f"{progress.done + progress.failed}/{progress.total}{failed} · {progress.rate:.1f}/s{eta}"
 
 
 def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[Settings], Any],

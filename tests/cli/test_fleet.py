@@ -190,3 +190,29 @@ def test_a_fleet_on_the_project_s_embedded_server(tmp_path: Path, monkeypatch: p
         assert _versions([status.conninfo(n) for n in ("shop_a", "shop_b", "other")]) == [["1"], ["1"], []]
     finally:
         server.stop()
+
+
+def test_progress_and_a_json_lines_event_stream_for_orchestrators(
+        fleet: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with psycopg.connect(fleet[5], autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (taken int)")
+    code, out, err = run(capsys, "migrate", "--keep-going", "--concurrency", "2", "--events", "-")
+    assert code == 1
+    events = [json.loads(line) for line in out.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished" and len(events[0]["targets"]) == 8
+    assert kinds.count("target_started") == 8 and kinds.count("target_finished") == 8
+    finished = [e for e in events if e["event"] == "target_finished"]
+    assert [e["remaining"] for e in finished] == list(range(7, -1, -1)), "each end counts down what is left"
+    failed = [e for e in finished if e["outcome"] == "failed"]
+    assert len(failed) == 1 and failed[0]["target"].endswith("_05]") and "already exists" in failed[0]["error"]
+    assert events[-1] | {"at": 0, "seconds": 0} == {"event": "run_finished", "done": 7, "failed": 1,
+                                                    "not_started": 0, "exit_code": 1, "at": 0, "seconds": 0}
+    assert "ETA" in err and "8/8 · 1 failed" in err and "8 target(s): 7 done, 1 failed" in err, err
+    log = tmp_path / "events.jsonl"
+    assert run(capsys, "status", "--events", str(log))[0] == 0
+    assert [json.loads(line)["event"] for line in log.read_text().splitlines()].count("target_finished") == 8
+    with psycopg.connect(fleet[5], autocommit=True) as conn:
+        conn.execute("DROP TABLE orders")  # a migrate would now finish that target
+    code, _, err = run(capsys, "migrate", "--events", str(tmp_path / "no" / "such" / "events.jsonl"))
+    assert code == 2 and "cannot be written" in err and _versions(fleet)[5] == ["1"], err

@@ -209,9 +209,11 @@ class Tracker:
 def fan_out(targets: tuple[FleetTarget, ...], run: Callable[[Settings], T], *, failed: Callable[[T], str | None] =
             lambda report: None, canary: int = 0, concurrency: int = 1, keep_going: bool = False,
             on_result: Callable[[TargetResult[T]], None] | None = None,
-            on_start: Callable[[str], None] | None = None) -> FleetReport[T]:
+            on_start: Callable[[str], None] | None = None,
+            failure_code: ExitCode = ExitCode.INTEGRITY) -> FleetReport[T]:
     """Run `run` on each target (see the module). `failed` tells a report that is a failure (e.g. a validation
-    with problems) by returning why; an error a user can cause is that target's failure, never the run's.
+    with problems, exit `failure_code`) by returning why; an error a user can cause is that target's failure,
+    never the run's.
     `on_start` hears each target's name as it starts, `on_result` its result as it ends (from worker threads)."""
     results: dict[str, TargetResult[T]] = {}
     stop = threading.Event()
@@ -227,7 +229,7 @@ def fan_out(targets: tuple[FleetTarget, ...], run: Callable[[Settings], T], *, f
         else:
             why = failed(report)
             result = TargetResult(target.name, Outcome.FAILED if why else Outcome.DONE, report, why or "",
-                                  ExitCode.INTEGRITY if why else ExitCode.OK)
+                                  failure_code if why else ExitCode.OK)
         result = replace(result, seconds=time.perf_counter() - start)
         if result.outcome is Outcome.FAILED:
             stop.set()

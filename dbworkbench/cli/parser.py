@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="REF", help="only the migrations changed since this git ref (committed, staged "
                    "or not; a pre-commit hook uses HEAD)")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
+    _fleet(p)
     p = add(Verb.DIFF, "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)
     p.add_argument("--from", dest="source", required=True, metavar="URL|DIR")
     p.add_argument("--to", dest="target", required=True, metavar="URL|DIR")

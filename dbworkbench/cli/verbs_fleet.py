@@ -37,9 +37,9 @@ def fleet_handler(args: argparse.Namespace, settings: Settings) -> Handler | Non
         raise ConfigError(f"environment {env.name!r} is a fleet of tenant schemas, and drift compares a database as "
                           "a whole with a replay; `validate` checks each tenant's history, `drift --url` one database.",
                           title="not supported for tenant schemas")
-    if verb in FANS_OUT:
+    if verb in FANS_OUT or (verb is Verb.LINT and args.pending and not args.files and not args.since):
         return fan_out
-    if verb in ONE_DATABASE or (verb is Verb.LINT and getattr(args, "pending", False)):
+    if verb in ONE_DATABASE:
         raise ConfigError(f"environment {env.name!r} is a fleet (targets or databases), and `{verb.value}` works on "
                           "one database: name it with --url (`dbworkbench targets` lists them), or use one of "
                           f"{', '.join(sorted(v.value for v in FANS_OUT))}, which run on every target.",
@@ -104,7 +104,8 @@ def fan_out(args: argparse.Namespace, settings: Settings) -> int:
     began = time.perf_counter()
     try:
         report = fleet.fan_out(found, run, failed=failed, canary=args.canary, concurrency=args.concurrency,
-                               keep_going=args.keep_going, on_result=said, on_start=started)
+                               keep_going=args.keep_going, on_result=said, on_start=started,
+                               failure_code=ExitCode.LINT if verb is Verb.LINT else ExitCode.INTEGRITY)
         emit("run_finished", done=report.count(fleet.Outcome.DONE), failed=report.count(fleet.Outcome.FAILED),
              not_started=report.count(fleet.Outcome.NOT_STARTED), exit_code=int(report.exit_code),
              seconds=round(time.perf_counter() - began, 3))
@@ -154,7 +155,7 @@ def _progress_text(progress: Any) -> str:
 def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[Settings], Any],
                                                                      Callable[[Any], str | None], Callable[[Any], str]]:
     """(run on one target, why its report is a failure, its one-line summary)."""
-    from dbworkbench.app import fleet, inspection, migrations, schema_as_code
+    from dbworkbench.app import fleet, inspection, migrations, safety, schema_as_code
     from dbworkbench.cli.prompts import ask_typed_confirmation
 
     def none(report: Any) -> str | None:
@@ -165,6 +166,9 @@ def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[S
     if verb is Verb.VALIDATE:
         return (inspection.validate, lambda r: None if r.ok else f"{len(r.status.problems)} problem(s)",
                 lambda r: "valid" if r.ok else f"{len(r.status.problems) + len(r.pending_errors)} problem(s)")
+    if verb is Verb.LINT:
+        return (lambda settings: safety.lint(settings, pending=True, server_major=args.server_version),
+                lambda r: f"{len(r.unsafe)} unsafe finding(s)" if r.unsafe else None, _lint_line)
     if verb is Verb.DRIFT:
         return (schema_as_code.drift, lambda r: None if r.ok else f"{len(r.items)} difference(s)",
                 lambda r: "no drift" if r.ok else f"{len(r.items)} change(s) made outside migrations")
@@ -185,6 +189,11 @@ def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[S
 def _status_line(report: Any) -> str:
     s = report.summary
     return f"version {s.current_version or '-'} · applied {s.applied} · pending {s.pending} · problems {s.problems}"
+
+
+def _lint_line(report: Any) -> str:
+    files, unsafe = len(report.files), len(report.unsafe)
+    return f"{files} pending file(s) linted · " + (f"{unsafe} unsafe finding(s)" if unsafe else "no unsafe finding")
 
 
 def _applied_line(report: Any) -> str:

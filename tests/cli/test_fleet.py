@@ -138,7 +138,7 @@ def test_a_protected_fleet_asks_once_for_the_whole_run(
 
 def test_verbs_that_need_one_database_ask_for_it_and_targets_lists_a_list(
         fleet: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["history"], ["ui"], ["seed"], ["lint", "--pending"], ["clean", "--yes"]):
+    for argv in (["history"], ["ui"], ["seed"], ["clean", "--yes"]):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "one database needed" in err and "--url" in err, (argv, err)
     assert run(capsys, "migrate", "--url", fleet[0])[0] == 0, "--url names one database of the fleet"
@@ -149,6 +149,24 @@ def test_verbs_that_need_one_database_ask_for_it_and_targets_lists_a_list(
     assert code == 0 and len(out.splitlines()) == 3 and "listed[" in out, out
     code, out, _ = run(capsys, "status", "--env", "listed")
     assert code == 0 and out.count("version 2") == 1 and out.count("version -") == 2, out
+
+
+def test_lint_pending_fans_out_and_each_target_lints_what_it_has_not_run(
+        fleet: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "migrate", "--url", fleet[0])[0] == 0
+    (tmp_path / "sql" / "V3__widen.sql").write_text("ALTER TABLE accounts ALTER COLUMN id TYPE bigint;\n-- @undo\n"
+                                                     "ALTER TABLE accounts ALTER COLUMN id TYPE int;\n")
+    code, out, err = run(capsys, "lint", "--pending", "--keep-going", "--concurrency", "3", "--json")
+    assert code == 6, out + err
+    targets = {t["target"][-3:-1]: t for t in json.loads(out)["targets"]}
+    assert len(targets) == 8 and all(t["outcome"] == "failed" for t in targets.values()), targets
+    assert targets["00"]["summary"] == "1 pending file(s) linted · 1 unsafe finding(s)", targets["00"]
+    assert targets["05"]["summary"] == "3 pending file(s) linted · 1 unsafe finding(s)", targets["05"]
+    code, out, _ = run(capsys, "lint")
+    assert code == 6 and "V3__widen.sql" in out, "without --pending it stays one static lint of every file"
+    (tmp_path / "sql" / "V3__widen.sql").write_text("CREATE TABLE audit (id int);\n-- @undo\nDROP TABLE audit;\n")
+    code, out, _ = run(capsys, "lint", "--pending")
+    assert code == 0 and "8 done, 0 failed" in out and "no unsafe finding" in out, out
 
 
 def test_fleet_settings_that_cannot_work_are_one_paragraph(

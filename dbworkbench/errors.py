@@ -108,6 +108,14 @@ class HookVetoedError(DbWorkbenchError):
     title = "vetoed by a hook"
 
 
+class RolesFailedError(DbWorkbenchError):
+    """`roles apply` could not make the cluster match: a statement failed (nothing of that run stayed), or the
+    cluster still differs after it."""
+
+    title = "roles not applied"
+    exit_code = ExitCode.MIGRATION_FAILED
+
+
 class ServerError(DbWorkbenchError):
     """The embedded PostgreSQL server could not be started or managed."""
 

@@ -3,7 +3,7 @@
 In order: the files (discovery), migrate from zero on a fresh database (cloned from the template cache where it
 can), the history that migrate wrote (`validate` on that database), lint (the files changed since `since`, every
 file otherwise), round trip (the same files), the desired schema in `schema/` reached, drift of an environment
-(only when one is given), branch conflicts (against `since`), and the seed files migrated from their version to
+(only when one is given), roles/ applied and planned again (roles it created are dropped after), branch conflicts (against `since`), and the seed files migrated from their version to
 the latest. A check that needs the migrated database is skipped when migrate failed. No environment is written:
 every database is created on the scratch server (embedded, or `scratch_url`) and dropped; an environment given for
 drift is only read.
@@ -12,11 +12,13 @@ drift is only read.
 from __future__ import annotations
 
 import contextlib
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from dbworkbench.app import roles
 from dbworkbench.app.conflicts import changed_migrations, changed_since
 from dbworkbench.app.conflicts import conflicts as colliding
 from dbworkbench.app.inspection import validate
@@ -26,6 +28,7 @@ from dbworkbench.app.schema_as_code import drift, plan
 from dbworkbench.app.scratch import fresh_migrated
 from dbworkbench.app.seeds import migrate_seeded, seed_files
 from dbworkbench.config import Settings
+from dbworkbench.config.roles import load_roles
 from dbworkbench.core.discovery import MigrationFile, MigrationSet
 from dbworkbench.core.layouts import project_migrations
 from dbworkbench.errors import DbWorkbenchError, ExitCode, MigrationFailedError
@@ -81,7 +84,7 @@ class CiReport:
         return next((c.exit_code for c in self.checks if c.outcome is Outcome.FAIL), ExitCode.OK)
 
 
-CHECKS = ("files", "migrate", "history", "lint", "roundtrip", "plan", "drift", "conflicts", "seeds")
+CHECKS = ("files", "migrate", "history", "lint", "roundtrip", "plan", "roles", "drift", "conflicts", "seeds")
 """The checks, in the order they run."""
 
 
@@ -118,6 +121,7 @@ def ci(settings: Settings, *, since: str | None = None, drift_settings: Settings
         done(_timed(lambda: _roundtrip(settings, chosen, since), "roundtrip") if migrated and chosen is not None
              else _skipped("roundtrip"))
         done(_timed(lambda: _plan(migrated), "plan") if migrated else _skipped("plan"))
+        done(_timed(lambda: _roles(migrated), "roles") if migrated else _skipped("roles"))
     done(_timed(lambda: _drift(drift_settings), "drift") if drift_settings is not None else
          Check("drift", Outcome.SKIP, "no environment named (--drift-env ENV compares one with its history)"))
     done(_timed(lambda: _conflicts(settings, since), "conflicts") if files.outcome is Outcome.PASS
@@ -224,13 +228,33 @@ def _plan(migrated: Settings) -> Check:
     return Check("plan", Outcome.PASS, "the migrations reach the desired schema in schema/")
 
 
+def _roles(migrated: Settings) -> Check:
+    """roles/ applies to the migrated scratch database (throwaway passwords) and a second plan is empty; the roles
+    it created are dropped afterwards."""
+    if load_roles(migrated.project_dir) is None:
+        return Check("roles", Outcome.SKIP, "no roles/ in the project")
+    report = roles.apply(migrated, password_for=lambda role: secrets.token_urlsafe(24))
+    created = [c.removeprefix("create role ") for c in report.changes if c.startswith("create role ")]
+    try:
+        again = roles.plan(migrated).changes
+    finally:
+        left = roles.remove_roles(migrated, created)
+    kept = f"; {', '.join(left)} kept on the scratch server (they hold privileges elsewhere)" if left else ""
+    if again:
+        return Check("roles", Outcome.FAIL, f"a second roles apply would still run {len(again)} change(s)",
+                     tuple(Case("roles", Outcome.FAIL, change) for change in again), exit_code=ExitCode.INTEGRITY)
+    return Check("roles", Outcome.PASS, f"roles/ applies after the migrations ({len(report.changes)} change(s)) "
+                 f"and a second plan is empty{kept}")
+
+
 def _drift(drift_settings: Settings) -> Check:
     report = drift(drift_settings)
     name = drift_settings.environment.name
-    if report.items:
-        return Check("drift", Outcome.FAIL, f"{len(report.items)} change(s) on {name} made outside migrations",
+    if not report.ok:
+        return Check("drift", Outcome.FAIL, f"{report.count} change(s) on {name} made outside migrations or roles/",
                      tuple(Case(i.change.object, Outcome.FAIL, f"{i.change.sql}; (last touched by "
-                                f"{i.last_touched_by or 'no migration'})") for i in report.items), exit_code=ExitCode.INTEGRITY)
+                                f"{i.last_touched_by or 'no migration'})") for i in report.items) +
+                     tuple(Case("roles", Outcome.FAIL, change) for change in report.roles), exit_code=ExitCode.INTEGRITY)
     return Check("drift", Outcome.PASS, f"{name} has the schema its history says")
 
 

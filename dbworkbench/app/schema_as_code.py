@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dbworkbench.app.roles import differences as role_differences
 from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
+from dbworkbench.config.roles import load_roles
 from dbworkbench.core.catalog_browser import definition_by_name
 from dbworkbench.core.db import connect, resolve_target
 from dbworkbench.core.history import hidden_relations
@@ -90,20 +92,32 @@ class DriftReport:
     """Changes made outside migrations."""
 
     items: tuple[DriftItem, ...]
+    roles: tuple[str, ...] = ()
+    """What the cluster lacks of roles/ (as `roles plan` says it), when the project declares roles."""
 
     @property
     def ok(self) -> bool:
         """No drift."""
-        return not self.items
+        return not self.items and not self.roles
+
+    @property
+    def count(self) -> int:
+        """Differences of both kinds."""
+        return len(self.items) + len(self.roles)
 
 
 def drift(settings: Settings) -> DriftReport:
-    """Compare the live schema with the one history says it has.
+    """Compare the live schema with the one history says it has, and the cluster's roles and grants with roles/.
 
     Raises:
-        PlanError: history cannot rebuild the schema. DatabaseConnectionError: unreachable.
+        PlanError: history cannot rebuild the schema; roles/ names an unknown role or object.
+        ConfigError: a bad roles/ file. DatabaseConnectionError: unreachable.
     """
-    return DriftReport(tuple(drift_items(settings)))
+    items = tuple(drift_items(settings))
+    if load_roles(settings.project_dir) is None:
+        return DriftReport(items)
+    with open_session(settings, write=False, purpose=Verb.DRIFT.value) as session:
+        return DriftReport(items, tuple(role_differences(settings, session)))
 
 
 def schema_change(settings: Settings, key: str) -> SchemaDiff:

@@ -39,6 +39,7 @@ class Verb(StrEnum):
     SEED = "seed"
     TARGETS = "targets"
     ADOPT = "adopt"
+    ROLES = "roles"
     UI = "ui"
 
     @property
@@ -51,11 +52,18 @@ RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})
 """Verbs that run migration files through the executor."""
 
 
-FANS_OUT = frozenset({Verb.STATUS, Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.VALIDATE, Verb.DRIFT})
+FANS_OUT = frozenset({Verb.STATUS, Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.VALIDATE, Verb.DRIFT, Verb.ROLES})
 """Verbs that run on every database of a fleet environment (`app.fleet`)."""
 ONE_DATABASE = frozenset({Verb.REDO, Verb.REPAIR, Verb.BASELINE, Verb.ADOPT, Verb.CLEAN, Verb.PROTECT, Verb.HISTORY, Verb.SHOW,
                           Verb.PLAN, Verb.SCHEMA, Verb.ANALYZE, Verb.PREFLIGHT, Verb.SEED, Verb.UI})
 """Verbs that need one database: on a fleet environment they ask for `--url` instead of guessing one."""
+
+
+class RolesAction(StrEnum):
+    """What `roles` does."""
+
+    PLAN = "plan"
+    APPLY = "apply"
 
 
 class ServerAction(StrEnum):

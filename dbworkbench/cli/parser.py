@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dbworkbench import __version__
-from dbworkbench.app.vocabulary import FANS_OUT, RECIPES, ServerAction, Verb
+from dbworkbench.app.vocabulary import FANS_OUT, RECIPES, RolesAction, ServerAction, Verb
 from dbworkbench.config import LAYOUTS, Overrides, Settings, load_settings
 
 
@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the tool whose history table and file layout to read")
     p.add_argument("--table", metavar="NAME", help="its history table, `table` or `schema.table` (default: the "
                    "tool's own: flyway_schema_history, schema_migrations)")
+    p = add(Verb.ROLES, "make the cluster's roles, memberships and grants match roles/ (plan shows, apply runs)",
+            json=True, writer=True)
+    p.add_argument("action", choices=[a.value for a in RolesAction], help="plan: what would run; apply: run it")
+    p.add_argument("--reset-passwords", action="store_true", help="set every declared password again (from its "
+                   "environment variable or secrets file), not only those of roles being created")
     add(Verb.TARGETS, "list the databases of the environment (its targets, and those matching `databases`)",
         json=True)
     p = add(Verb.APPROVE, "approve unsafe lint findings of a migration, bound to its current content")

@@ -50,17 +50,23 @@ def drift_text(report: DriftReport) -> str:
     """Each out-of-band change and the migration that last touched its object."""
     if report.ok:
         return "no drift: the live schema is what the applied migrations built."
-    lines = [f"{len(report.items)} change(s) made outside migrations (as the SQL that would make them):"]
+    lines = []
+    if report.items:
+        lines.append(f"{len(report.items)} change(s) made outside migrations (as the SQL that would make them):")
     for item in report.items:
         lines.append(f"  {item.change.sql};\n      on {item.change.object}; last touched by "
                      f"{item.last_touched_by or 'no migration'}")
+    if report.roles:
+        lines.append(f"{len(report.roles)} difference(s) from roles/ (`roles apply` would):")
+        lines += [f"  {change}" for change in report.roles]
     return "\n".join(lines)
 
 
 def drift_json(report: DriftReport) -> str:
     """Drift as JSON."""
     return json.dumps([{"object": i.change.object, "sql": i.change.sql, "last_touched_by": i.last_touched_by}
-                       for i in report.items], indent=2)
+                       for i in report.items] + [{"object": "roles/", "sql": None, "last_touched_by": None,
+                                                  "role_change": change} for change in report.roles], indent=2)
 
 
 def _plain(value: Any) -> Any:

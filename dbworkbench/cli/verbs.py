@@ -16,6 +16,7 @@ from dbworkbench.app.vocabulary import ServerAction, Verb
 from dbworkbench.cli.verbs_adopt import adopt
 from dbworkbench.cli.verbs_fleet import targets
 from dbworkbench.cli.verbs_proof import ci, seed, squash
+from dbworkbench.cli.verbs_roles import roles
 from dbworkbench.config import Settings
 from dbworkbench.errors import ConfigError, ExitCode
 
@@ -353,6 +354,7 @@ HANDLERS: dict[str, Handler] = {
     Verb.PLAN: plan, Verb.DRIFT: drift, Verb.SCHEMA: schema, Verb.ANALYZE: analyze, Verb.APPROVE: approve,
     Verb.PREFLIGHT: preflight, Verb.ROUNDTRIP: roundtrip, Verb.UNDO: undo, Verb.SCRATCH: scratch, Verb.CONFLICTS: conflicts,
     Verb.CI: ci, Verb.SQUASH: squash, Verb.SEED: seed, Verb.TARGETS: targets, Verb.ADOPT: adopt,
+    Verb.ROLES: roles,
     Verb.UI: ui,
 }
 """Every verb's handler; a test checks it matches `Verb` and the parser."""

@@ -170,10 +170,20 @@ def _verb(verb: Verb, args: argparse.Namespace, count: int) -> tuple[Callable[[S
         return (lambda settings: safety.lint(settings, pending=True, server_major=args.server_version),
                 lambda r: f"{len(r.unsafe)} unsafe finding(s)" if r.unsafe else None, _lint_line)
     if verb is Verb.DRIFT:
-        return (schema_as_code.drift, lambda r: None if r.ok else f"{len(r.items)} difference(s)",
-                lambda r: "no drift" if r.ok else f"{len(r.items)} change(s) made outside migrations")
+        return (schema_as_code.drift, lambda r: None if r.ok else f"{r.count} difference(s)",
+                lambda r: "no drift" if r.ok else f"{r.count} change(s) made outside migrations or roles/")
     options: dict[str, Any] = {"dry_run": args.dry_run, "confirm": fleet.once(
         lambda request: bool(args.yes) or ask_typed_confirmation(request), count)}
+    if verb is Verb.ROLES:
+        from dbworkbench.app import roles
+        from dbworkbench.cli.verbs_roles import roles_line
+
+        if args.action == "plan":
+            return lambda settings: roles.plan(settings, reset_passwords=args.reset_passwords), none, roles_line
+
+        def run(settings: Settings) -> Any:
+            return roles.apply(settings, reset_passwords=args.reset_passwords, **options)
+        return run, none, roles_line
     if verb is Verb.MIGRATE:
         def run(settings: Settings) -> Any:
             return migrations.migrate(settings, target=args.to, steps=args.steps, **options)

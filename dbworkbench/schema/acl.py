@@ -68,6 +68,24 @@ def normalized(snapshot: SchemaSnapshot, server_major: int) -> SchemaSnapshot:
                                  for d in snapshot.default_privileges))
 
 
+def without_grantees(snapshot: SchemaSnapshot, grantees: frozenset[str]) -> SchemaSnapshot:
+    """The snapshot without the privileges held by `grantees` (those roles/ manages, which `roles plan` checks)."""
+    if not grantees:
+        return snapshot
+
+    def keep(items: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(i for i in items if parse(i)[0] not in grantees)
+    return replace(
+        snapshot,
+        schemas={k: replace(v, acl=keep(v.acl)) for k, v in snapshot.schemas.items()},
+        tables={k: replace(v, acl=keep(v.acl), column_acl=tuple((c, i) for c, i in v.column_acl
+                                                                if parse(i)[0] not in grantees))
+                for k, v in snapshot.tables.items()},
+        views={k: replace(v, acl=keep(v.acl)) for k, v in snapshot.views.items()},
+        functions={k: replace(v, acl=keep(v.acl)) for k, v in snapshot.functions.items()},
+        default_privileges=tuple(replace(d, acl=keep(d.acl)) for d in snapshot.default_privileges))
+
+
 def _who(grantee: str) -> str:
     return "PUBLIC" if grantee == "PUBLIC" else sql.Identifier(grantee).as_string(None)
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from dbworkbench.config import Settings
+from dbworkbench.config.roles import load_roles
 from dbworkbench.core.history import HistoryRow, hidden_relations
 from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.lexer import Token, tokens
@@ -18,6 +19,7 @@ from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.session import open_session
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.errors import ConfigError
+from dbworkbench.schema.acl import without_grantees
 from dbworkbench.schema.diff import Change, diff
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
@@ -52,6 +54,10 @@ def drift(settings: Settings) -> list[DriftItem]:
     replayed = applied_rows(list(state.entries), list(state.rows))
     with scratch_from_history(settings, replayed) as conn:
         expected = introspect(conn, hidden=hidden)
+    declared = load_roles(settings.project_dir)
+    if declared is not None:
+        managed = declared.grantees
+        expected, live = without_grantees(expected, managed), without_grantees(live, managed)
     found = diff(expected, live, allow_data_loss=True, server_major=server_major)
     return [DriftItem(change, _last_touched(change.object, replayed)) for change in found.changes
             if change.object != "settings"]

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from dbworkbench.app import inspection, maintenance, migrations, safety, schema_as_code
 from dbworkbench.app.analysis import StatementReport, analyze
+from dbworkbench.app.fleet_grid import TargetsGrid, target_settings, targets_grid
 from dbworkbench.app.gate import Confirm, ConfirmRequest
 from dbworkbench.app.generated_undo import GeneratedUndo, generate_undo
 from dbworkbench.app.preflight import PreflightReport, preflight
@@ -66,6 +67,12 @@ class EngineApi(Protocol):
     def catalog_rows(self, node: CatalogNode, cancel: CancelToken | None = None
                      ) -> tuple[list[str], list[tuple[str, ...]]]: ...
     def for_environment(self, name: str) -> EngineApi: ...
+    @property
+    def is_fleet(self) -> bool: ...
+    @property
+    def fleet(self) -> EngineApi | None: ...
+    def targets_grid(self) -> TargetsGrid: ...
+    def for_target(self, name: str) -> EngineApi: ...
 
 
 def _typed(name: str | None) -> Confirm:
@@ -78,13 +85,33 @@ def _typed(name: str | None) -> Confirm:
 class Engine:
     """The real engine for one project and environment."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, fleet: Engine | None = None, name: str | None = None) -> None:
         self.settings = settings
+        self._fleet = fleet
+        self._name = name
+
+    @property
+    def is_fleet(self) -> bool:
+        """The environment names many targets: the workbench opens on its Targets view."""
+        return self.settings.environment.is_fleet
+
+    @property
+    def fleet(self) -> Engine | None:
+        """The fleet this engine's target belongs to (opened from its Targets view)."""
+        return self._fleet
+
+    def targets_grid(self) -> TargetsGrid:
+        """Every target's status, as the Targets view's grid."""
+        return targets_grid(self.settings)
+
+    def for_target(self, name: str) -> Engine:
+        """The engine of one target of this fleet."""
+        return Engine(target_settings(self.settings, name), fleet=self, name=name)
 
     @property
     def environment(self) -> str:
-        """Environment name."""
-        return self.settings.environment.name
+        """Environment name (a fleet's target: `environment[database]`)."""
+        return self._name or self.settings.environment.name
 
     @property
     def environments(self) -> tuple[str, ...]:

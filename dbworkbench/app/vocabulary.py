@@ -55,7 +55,7 @@ RUNS_MIGRATIONS = frozenset({Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.REDO})
 FANS_OUT = frozenset({Verb.STATUS, Verb.MIGRATE, Verb.UP, Verb.DOWN, Verb.VALIDATE, Verb.DRIFT, Verb.ROLES})
 """Verbs that run on every database of a fleet environment (`app.fleet`)."""
 ONE_DATABASE = frozenset({Verb.REDO, Verb.REPAIR, Verb.BASELINE, Verb.ADOPT, Verb.CLEAN, Verb.PROTECT, Verb.HISTORY, Verb.SHOW,
-                          Verb.PLAN, Verb.SCHEMA, Verb.ANALYZE, Verb.PREFLIGHT, Verb.SEED, Verb.UI})
+                          Verb.PLAN, Verb.SCHEMA, Verb.ANALYZE, Verb.PREFLIGHT, Verb.SEED})
 """Verbs that need one database: on a fleet environment they ask for `--url` instead of guessing one."""
 
 

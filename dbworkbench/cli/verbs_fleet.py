@@ -123,7 +123,7 @@ def fan_out(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"· {result.target}  not started (stopped after a failure; --keep-going runs the others)",
                       file=human)
         if verb is Verb.STATUS and getattr(args, "targets", False):
-            print(_grid(report), file=human)
+            print(_grid(settings.environment.name, report), file=human)
         print(f"{len(report.results)} target(s): {report.count(fleet.Outcome.DONE)} done, "
               f"{report.count(fleet.Outcome.FAILED)} failed, {report.count(fleet.Outcome.NOT_STARTED)} not started",
               file=human)
@@ -212,18 +212,18 @@ def _applied_line(report: Any) -> str:
     return f"{len(report.steps)} file(s) run" if report.steps else "nothing to do"
 
 
-def _grid(report: Any) -> str:
+def _grid(environment: str, report: Any) -> str:
     """Target × migration, one state symbol each."""
+    from dbworkbench.app.fleet_grid import grid_of
     from dbworkbench.cli.render_common import SYMBOLS
 
-    done = [r for r in report.results if r.report is not None]
-    if not done:
+    grid = grid_of(environment, report)
+    shown = [row for row in grid.rows if not row.error]
+    if not shown:
         return ""
-    keys = list(dict.fromkeys(e.key for r in done for e in r.report.entries))
-    width = max(len(r.target) for r in done)
-    head = " " * width + "  " + " ".join(k[-3:].rjust(3) for k in keys)
-    lines = [head]
-    for result in done:
-        states = {e.key: SYMBOLS[e.state] for e in result.report.entries}
-        lines.append(f"{result.target:<{width}}  " + " ".join(states.get(k, " ").rjust(3) for k in keys))
+    width = max(len(row.target) for row in shown)
+    lines = [" " * width + "  " + " ".join(k[-3:].rjust(3) for k in grid.keys)]
+    for row in shown:
+        lines.append(f"{row.target:<{width}}  " + " ".join(
+            (SYMBOLS[row.states[k]] if k in row.states else " ").rjust(3) for k in grid.keys))
     return "\n".join(lines)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 
 from dbworkbench.app.engine import EngineApi
+from dbworkbench.tui import messages as msg
 from dbworkbench.tui import theming
 from dbworkbench.tui.palette import WorkbenchCommands
 from dbworkbench.tui.screens.help import HelpScreen, key_label
 from dbworkbench.tui.screens.main import MainScreen
+from dbworkbench.tui.screens.targets import TargetsScreen
 
 
 class DbWorkbenchApp(App[None]):
@@ -53,7 +56,15 @@ class DbWorkbenchApp(App[None]):
         if self._keymap:
             self.set_keymap(self._keymap)
         self._themes_ready = True
-        self.push_screen(MainScreen(self.engine))
+        self.push_screen(TargetsScreen(self.engine) if self.engine.is_fleet else MainScreen(self.engine))
+
+    @on(msg.TargetOpenRequested)
+    def _open_target(self, message: msg.TargetOpenRequested) -> None:
+        self.switch_screen(MainScreen(message.engine))
+
+    @on(msg.TargetsViewRequested)
+    def _show_targets(self, message: msg.TargetsViewRequested) -> None:
+        self.switch_screen(TargetsScreen(message.engine))
 
     def watch_theme(self, name: str) -> None:
         if self._remember_theme and self._themes_ready:

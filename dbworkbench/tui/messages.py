@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.message import Message
 
 from dbworkbench.app.analysis import StatementReport
+from dbworkbench.app.engine import EngineApi
+from dbworkbench.app.fleet_grid import TargetsGrid
 from dbworkbench.app.generated_undo import GeneratedUndo
 from dbworkbench.app.preflight import PreflightReport
 from dbworkbench.app.reports import ApplyReport, ShowReport, StatusReport, ValidationReport, WriteReport
@@ -198,3 +200,27 @@ class DriftReady(Message):
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
         self.lines = lines
+
+
+class TargetsLoaded(Message):
+    """Every target of the fleet was read (the Targets view's grid)."""
+
+    def __init__(self, grid: TargetsGrid) -> None:
+        super().__init__()
+        self.grid = grid
+
+
+class TargetOpenRequested(Message):
+    """Open the workbench's panes on one target (its engine)."""
+
+    def __init__(self, engine: EngineApi) -> None:
+        super().__init__()
+        self.engine = engine
+
+
+class TargetsViewRequested(Message):
+    """Show the Targets view of a fleet (its engine)."""
+
+    def __init__(self, engine: EngineApi) -> None:
+        super().__init__()
+        self.engine = engine

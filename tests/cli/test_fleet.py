@@ -138,7 +138,7 @@ def test_a_protected_fleet_asks_once_for_the_whole_run(
 
 def test_verbs_that_need_one_database_ask_for_it_and_targets_lists_a_list(
         fleet: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["history"], ["ui"], ["seed"], ["clean", "--yes"]):
+    for argv in (["history"], ["seed"], ["clean", "--yes"]):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "one database needed" in err and "--url" in err, (argv, err)
     assert run(capsys, "migrate", "--url", fleet[0])[0] == 0, "--url names one database of the fleet"

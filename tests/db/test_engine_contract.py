@@ -11,7 +11,7 @@ import pytest
 from dbworkbench.app.engine import Engine, EngineApi
 from dbworkbench.app.reports import Expected
 from dbworkbench.app.vocabulary import Verb
-from dbworkbench.errors import StaleStateError
+from dbworkbench.errors import ConfigError, StaleStateError
 from tests.conftest import Project
 from tests.tui.fake_engine import FakeEngine
 
@@ -38,6 +38,13 @@ def observe(engine: EngineApi) -> list[object]:
         assert [(p.script, p.version, p.action) for p in report.planned] == seen[-2]
         seen.append(states())
     seen.append(engine.show("2").entry.state.value)
+    grid = engine.targets_grid()
+    seen.append([(r.target == engine.environment, sorted((k, v.value) for k, v in r.states.items()), r.version,
+                  r.applied, r.pending, r.problems, r.error) for r in grid.rows])
+    target = engine.for_target(engine.environment)
+    assert target.fleet is engine and target.status().entries == engine.status().entries
+    with pytest.raises(ConfigError, match="no target"):
+        engine.for_target("no-such-target")
     return seen
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dbworkbench.app.analysis import StatementReport
 from dbworkbench.app.engine import transaction_modes
+from dbworkbench.app.fleet_grid import TargetRow, TargetsGrid
 from dbworkbench.app.generated_undo import GeneratedUndo
 from dbworkbench.app.preflight import PreflightReport, Verdict
 from dbworkbench.app.reports import (
@@ -31,7 +32,7 @@ from dbworkbench.core.history import HistoryRow
 from dbworkbench.core.planner import Entry, State, StepAction, fold, plan_backward, plan_forward
 from dbworkbench.core.project_state import history_mark
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import PlanError, ProtectedEnvironmentError, StaleStateError
+from dbworkbench.errors import ConfigError, PlanError, ProtectedEnvironmentError, StaleStateError
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.runner import lint_text
 
@@ -49,6 +50,8 @@ class FakeEngine:
         self.protected = protected
         self.environments = environments
         self.project = "demo"
+        self.is_fleet = False
+        self.fleet: FakeEngine | None = None
         self.rows: list[HistoryRow] = []
         self.approvals: dict[str, str] = {}
         self.catalog: dict[str, list[CatalogNode]] = {
@@ -190,6 +193,21 @@ class FakeEngine:
 
     def catalog_definition(self, node: CatalogNode) -> str:
         return f"-- {node.kind} {node.name}"
+
+    def targets_grid(self) -> TargetsGrid:
+        report = self.status()
+        summary = report.summary
+        return TargetsGrid(self.environment, tuple(e.key for e in report.entries), (TargetRow(
+            self.environment, {e.key: e.state for e in report.entries}, summary.current_version, summary.applied,
+            summary.pending, summary.problems),))
+
+    def for_target(self, name: str) -> FakeEngine:
+        if name != self.environment:
+            raise ConfigError(f"environment {self.environment!r} has no target {name!r} (any more); "
+                              "`dbworkbench targets` lists them.", title="no such target")
+        other = FakeEngine(self.folder, environment=name, protected=self.protected, environments=self.environments)
+        other.rows, other.approvals, other.fleet = self.rows, self.approvals, self
+        return other
 
     def for_environment(self, name: str) -> FakeEngine:
         other = FakeEngine(self.folder, environment=name, protected=name == "prod", environments=self.environments)

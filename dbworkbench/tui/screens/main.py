@@ -47,6 +47,7 @@ class MainScreen(ReviewingScreen):
         Binding("m", "migrate_all", "Migrate", id="migrate-all"),
         Binding("w", "enable_writes", "Writes", id="enable-writes"),
         Binding("e", "switch_environment", "Env", id="switch-environment"),
+        Binding("T", "show_targets", "Targets", id="show-targets"),
         Binding("p", "toggle_preview", "Preview", id="toggle-preview"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("t", "migrate_to_selected", "To here", id="migrate-to-selected"),
@@ -92,6 +93,8 @@ class MainScreen(ReviewingScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_preview":
             return self.has_class("-compact")
+        if action == "show_targets":
+            return self.engine.fleet is not None
         return super().check_action(action, parameters)
 
     def action_toggle_preview(self) -> None:
@@ -352,6 +355,10 @@ class MainScreen(ReviewingScreen):
         if self.has_class("-compact"):
             self.add_class("-preview-shown")
 
+    def action_show_targets(self) -> None:
+        if self.engine.fleet is not None:
+            self.post_message(msg.TargetsViewRequested(self.engine.fleet))
+
     def action_switch_environment(self) -> None:
         if not self.engine.environments:
             self.notify("No environments are defined in dbworkbench.toml.", severity="warning")
@@ -364,6 +371,9 @@ class MainScreen(ReviewingScreen):
                 except DbWorkbenchError as error:
                     self.app.push_screen(ErrorModal(error, operation="switch environment"))
                     return
-                self.app.switch_screen(MainScreen(engine))
+                if engine.is_fleet:
+                    self.post_message(msg.TargetsViewRequested(engine))
+                else:
+                    self.app.switch_screen(MainScreen(engine))
 
         self.app.push_screen(EnvironmentModal(self.engine.environments, self.engine.environment), chosen)

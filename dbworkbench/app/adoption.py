@@ -3,8 +3,9 @@
 The other tool's history table says which versions ran; the folder (read in that tool's layout, or the project's)
 gives their files. Each applied file becomes a dbworkbench history row holding the SQL and checksum of the file as
 it is now, so `status` shows what the other tool would, and `migrate` / `down` go on from there. What can be
-checked is: Flyway's CRC32 checksums (a changed file refuses), golang-migrate's dirty flag (a half-applied version
-refuses), Flyway's failed rows (refuse: `flyway repair` first). What cannot (dbmate and golang-migrate keep no
+checked is: Flyway's CRC32 checksums and Sqitch's SHA-1 script hashes (a changed file refuses), golang-migrate's
+dirty flag (a half-applied version refuses), Flyway's failed rows (refuse: `flyway repair` first), Sqitch's
+deployed changes against its plan. What cannot (dbmate and golang-migrate keep no
 checksums) is said in the report's notes, as are versions the other tool ran that have no file.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,13 +28,15 @@ from dbworkbench.config import Settings
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
 from dbworkbench.core.history import NewRow
 from dbworkbench.core.layouts import read_layout
+from dbworkbench.core.layouts_sqitch import PLAN, read_plan, script_hash
 from dbworkbench.core.lexer import split_statements
 from dbworkbench.core.scripts import substitute
 from dbworkbench.core.session import Session, open_session
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, DiscoveryError, IntegrityError, PlanError
 
-TOOLS = {"flyway": "flyway_schema_history", "golang-migrate": "schema_migrations", "dbmate": "schema_migrations"}
+TOOLS = {"flyway": "flyway_schema_history", "golang-migrate": "schema_migrations", "dbmate": "schema_migrations",
+         "sqitch": "sqitch.changes"}
 """Tools `adopt` reads, with their default history table."""
 
 
@@ -89,7 +93,8 @@ def adopt(settings: Settings, tool: str, *, table: str | None = None, dry_run: b
     layout, found = _files(settings, tool)
     with open_session(settings, write=not dry_run, purpose=Verb.ADOPT.value) as session:
         name = _their_table(session, table or TOOLS[tool], tool)
-        theirs = _read(session.conn, tool, name)
+        theirs = _sqitch(session.conn, name, settings.migrations_dir) if tool == "sqitch" else \
+            _read(session.conn, tool, name)
         files = found.by_version()
         if theirs.upto is not None:
             upto = theirs.upto
@@ -97,7 +102,7 @@ def adopt(settings: Settings, tool: str, *, table: str | None = None, dry_run: b
             theirs = Theirs(applied | ({} if upto.canonical in files else {upto.canonical: None}), notes=theirs.notes)
         missing = sorted((v for v in theirs.applied if v not in files), key=lambda v: Version.parse(v).parts)
         notes = list(theirs.notes) + [f"{tool} ran version {v}, which has no file here: not recorded" for v in missing]
-        if tool != "flyway":
+        if tool in ("dbmate", "golang-migrate"):
             notes.append(f"{tool} keeps no checksums: the files are recorded as they are now, not as they ran")
         now = {v: flyway_checksum(_raw(files[v])) for v, crc in theirs.applied.items() if v in files and crc is not None}
         changed = [f"{files[v].script} (checksum {theirs.applied[v]} in {name}, {crc} now)" for v, crc in now.items()
@@ -171,6 +176,37 @@ def _read(conn: psycopg.Connection[Any], tool: str, table: str) -> Theirs:
     except (psycopg.errors.UndefinedColumn, ValueError) as exc:
         raise PlanError(f"{table} is not {tool}'s history table ({str(exc).splitlines()[0]}).") from exc
     return _flyway(rows, table)
+
+
+def _sqitch(conn: psycopg.Connection[Any], table: str, folder: Path) -> Theirs:
+    """Sqitch's deployed changes of the plan's project: always a prefix of the plan (it deploys and reverts in
+    order), each deploy script's SHA-1 as Sqitch recorded it."""
+    problems: list[tuple[str, str]] = []
+    project, changes = read_plan(folder, problems)
+    if problems or project is None:
+        raise DiscoveryError(problems or [(PLAN, "has no %project=NAME line")])
+    try:
+        rows = conn.execute(sql.SQL("SELECT change, script_hash FROM {} WHERE project = %s ORDER BY committed_at, "
+                                    "change_id").format(sql.SQL(table)), [project]).fetchall()
+    except psycopg.errors.UndefinedColumn as exc:
+        raise PlanError(f"{table} is not Sqitch's registry table ({str(exc).splitlines()[0]}).") from exc
+    if len(rows) > len(changes):
+        raise IntegrityError(f"Sqitch's registry {table} records {len(rows)} deployed changes of {project!r}, and "
+                             f"{PLAN} plans only {len(changes)}.", title="plan and registry differ")
+    changed = []
+    for position, ((name, recorded), change) in enumerate(zip(rows, changes, strict=False), 1):
+        if name != change.name:
+            raise IntegrityError(f"Sqitch deployed {name!r} as change {position} of {project!r}, where {PLAN} plans "
+                                 f"{change.name!r}: the plan was edited after deploying.", title="plan and registry differ")
+        if (folder / change.script).is_file() and recorded and script_hash(folder, change.script) != recorded:
+            changed.append(f"{change.script} (SHA-1 {recorded} in {table}, {script_hash(folder, change.script)} now)")
+    if changed:
+        raise IntegrityError(f"{len(changed)} deploy script(s) changed since Sqitch deployed them, so their history "
+                             f"cannot be vouched for: {'; '.join(changed)}. Restore them, or rework the change in "
+                             "Sqitch.", title="files changed since they ran")
+    notes = ("verify/ scripts are Sqitch's own: dbworkbench does not run them",) if (folder / "verify").is_dir() \
+        else ()
+    return Theirs({str(position): None for position in range(1, len(rows) + 1)}, notes=notes)
 
 
 def _golang(rows: list[tuple[Any, ...]], table: str) -> Theirs:

@@ -4,6 +4,7 @@
   (`core.discovery`; Flyway's names are dbworkbench's).
 - `golang-migrate`: `<version>_<name>.up.sql` and `<version>_<name>.down.sql` in the folder itself.
 - `dbmate`: `<version>_<name>.sql` holding `-- migrate:up` (optionally `transaction:false`) and `-- migrate:down`.
+- `sqitch`: `sqitch.plan` with `deploy/` and `revert/` (`core.layouts_sqitch`; versions are plan positions).
 
 Each file becomes the same `MigrationFile` dbworkbench's own names give, so planning, history, lint and undo work
 alike; a dbmate file's up part keeps the lines before its down marker, so error positions are the file's own lines.
@@ -28,6 +29,7 @@ from dbworkbench.core.discovery import (
     read_text,
     sql_files,
 )
+from dbworkbench.core.layouts_sqitch import read_sqitch
 from dbworkbench.core.scripts import checksum, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, DiscoveryError
@@ -65,8 +67,12 @@ def read_layout(folder: Path, layout: str) -> MigrationSet:
     if not folder.is_dir():
         raise DiscoveryError([(str(folder), "migrations folder does not exist")])
     problems: list[tuple[str, str]] = []
-    scripts = [script for script, _ in sql_files(folder, problems) if "/" not in script]  # neither tool recurses
-    found = _golang(folder, scripts, problems) if layout == "golang-migrate" else _dbmate(folder, scripts, problems)
+    if layout == "sqitch":
+        found = read_sqitch(folder, problems)
+    else:
+        scripts = [script for script, _ in sql_files(folder, problems) if "/" not in script]  # neither tool recurses
+        found = _golang(folder, scripts, problems) if layout == "golang-migrate" else _dbmate(folder, scripts,
+                                                                                              problems)
     keyed: dict[str, MigrationFile] = {}
     for file in found:
         if file.key in keyed:

@@ -285,3 +285,86 @@ def _java_flyway_checksums(tmp_path: Path, paths: list[Path]) -> dict[str, int]:
     out = subprocess.run(["java", str(source), *map(str, paths)], check=True, capture_output=True, text=True,
                          timeout=120).stdout
     return {name: int(value) for name, value in (line.split(" ") for line in out.splitlines())}
+
+
+SQITCH_PLAN = """%syntax-version=1.0.0
+%project=flipr
+
+appschema 2026-01-01T00:00:00Z Ann <ann@example.com> # Add schema
+users [appschema] 2026-01-02T00:00:00Z Ann <ann@example.com> # Users
+@v1.0 2026-01-03T00:00:00Z Ann <ann@example.com> # Tag v1.0
+users [users@v1.0] 2026-01-04T00:00:00Z Ann <ann@example.com> # Add twitter
+"""
+SQITCH_SCRIPTS = {
+    "deploy/appschema.sql": "-- Deploy flipr:appschema to pg\n\nBEGIN;\n\nCREATE SCHEMA flipr;\n\nCOMMIT;\n",
+    "revert/appschema.sql": "BEGIN;\nDROP SCHEMA flipr;\nCOMMIT;\n",
+    "deploy/users@v1.0.sql": "BEGIN;\nCREATE TABLE flipr.users (nickname text PRIMARY KEY, password text NOT NULL);\n"
+                             "COMMIT;\n",
+    "revert/users@v1.0.sql": "BEGIN;\nDROP TABLE flipr.users;\nCOMMIT;\n",
+    "deploy/users.sql": "BEGIN;\nALTER TABLE flipr.users ADD COLUMN twitter text;\nCOMMIT;\n",
+    "revert/users.sql": "BEGIN;\nALTER TABLE flipr.users DROP COLUMN twitter;\nCOMMIT;\n",
+    "verify/users.sql": "SELECT twitter FROM flipr.users WHERE false;\n",
+}
+
+
+def _sqitch(url: str, folder: Path, to: str | None = None) -> None:
+    """Deploy with the real Sqitch where it is installed, else write the rows its registry holds."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    if shutil.which("sqitch"):
+        env = {**os.environ, "PGHOST": str(params["host"]), "PGPORT": str(params.get("port", 5432)),
+               "PGUSER": str(params["user"]), "SQITCH_FULLNAME": "Ann", "SQITCH_EMAIL": "ann@example.com"}
+        subprocess.run(["sqitch", "deploy", "--target", f"db:pg:{params['dbname']}", *(["--to", to] if to else [])],
+                       cwd=folder, env=env, check=True, capture_output=True, timeout=120)
+        return
+    import hashlib
+
+    scripts = ["deploy/appschema.sql", "deploy/users@v1.0.sql", "deploy/users.sql"]
+    names = ["appschema", "users", "users"]
+    count = 2 if to == "users@v1.0" else len(scripts)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes (change_id text PRIMARY KEY, "
+                     "script_hash text, change text NOT NULL, project text NOT NULL, committed_at timestamptz "
+                     "NOT NULL DEFAULT clock_timestamp())")
+        for index in range(count):
+            text = (folder / scripts[index]).read_text()
+            conn.execute(text.replace("BEGIN;", "").replace("COMMIT;", "").encode())
+            conn.execute("INSERT INTO sqitch.changes (change_id, script_hash, change, project) VALUES "
+                         "(%s, %s, %s, 'flipr')", [f"id{index}", hashlib.sha1(text.encode()).hexdigest(),
+                                                   names[index]])
+
+
+def test_sqitch_adopted_part_way_then_continued_and_a_changed_script_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        databases: list[str]) -> None:
+    ours, theirs = databases
+    folder = _project(tmp_path, monkeypatch, ours, "sqitch")
+    (folder / "sqitch.plan").write_text(SQITCH_PLAN)
+    (folder / "sqitch.conf").write_text("[core]\n\tengine = pg\n")
+    for name, text in SQITCH_SCRIPTS.items():
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text(text)
+    _sqitch(ours, folder, to="users@v1.0")
+    _sqitch(theirs, folder)
+    code, out, err = run(capsys, "status")
+    assert code == 0 and "pending 3" in out, out + err
+    edited = folder / "deploy" / "users@v1.0.sql"
+    edited.write_text(SQITCH_SCRIPTS["deploy/users@v1.0.sql"] + "-- later edit\n")
+    code, _, err = run(capsys, "adopt", "--from", "sqitch")
+    assert code == 5 and "changed since Sqitch deployed" in err and "users@v1.0.sql" in err, err
+    edited.write_text(SQITCH_SCRIPTS["deploy/users@v1.0.sql"])
+    code, out, err = run(capsys, "adopt", "--from", "sqitch")
+    assert code == 0 and "2 applied, 1 pending" in out and "verify/" in out, out + err
+    code, out, err = run(capsys, "migrate")
+    assert code == 0 and _schema_difference(ours, theirs) == [], out + err
+    code, out, err = run(capsys, "down")
+    assert code == 0 and "revert/users.sql" in out + err, out + err
+    with psycopg.connect(ours) as conn:
+        assert conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'flipr' AND "
+                            "column_name = 'twitter'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sqitch.changes").fetchone() == (2,), "Sqitch's registry untouched"
+    (folder / "sqitch.plan").write_text(SQITCH_PLAN.replace("appschema 2026", "renamed 2026", 1))
+    (folder / "deploy" / "renamed.sql").write_text(SQITCH_SCRIPTS["deploy/appschema.sql"])
+    code, _, err = run(capsys, "adopt", "--from", "sqitch", "--url", theirs)
+    assert code == 5 and "plan was edited" in err, err

@@ -72,3 +72,27 @@ def test_writers_refuse_another_tool_s_layout(tmp_path: Path) -> None:
     (tmp_path / "dbworkbench.toml").write_text('layout = "liquibase"\n')
     with pytest.raises(ConfigError, match="unknown layout|is not a layout"):
         load_settings(tmp_path, environ={})
+
+
+def test_a_sqitch_plan_orders_changes_and_a_reworked_change_keeps_its_tagged_scripts(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"sqitch.plan": "%project=p\n\n# a comment\na 2026-01-01T00:00:00Z A <a@x> # one\n"
+                                               "+b [a] 2026-01-01T00:00:00Z A <a@x>\n@v1 2026-01-01T00:00:00Z A <a@x>\n"
+                                               "b [b@v1] 2026-01-02T00:00:00Z A <a@x> # reworked\n"})
+    for name in ("deploy", "revert"):
+        (folder / name).mkdir()
+    for script in ("a", "b@v1", "b"):
+        (folder / "deploy" / f"{script}.sql").write_text(f"BEGIN;\nCREATE TABLE \"{script}\" ();\nCOMMIT;\n")
+    (folder / "revert" / "b.sql").write_text("-- nothing to undo\n")
+    (folder / "revert" / "a.sql").write_text("DROP TABLE a;\n")
+    found = read_layout(folder, "sqitch")
+    assert [(f.key, f.script, f.description, f.undo_script) for f in found.versioned] == [
+        ("1", "deploy/a.sql", "a", "revert/a.sql"), ("2", "deploy/b@v1.sql", "b", None), ("3", "deploy/b.sql", "b", None)]
+    (folder / "sqitch.plan").write_text("%project=p\na 2026-01-01T00:00:00Z A <a@x>\na 2026-01-02T00:00:00Z A <a@x>\n"
+                                        "-c 2026-01-03T00:00:00Z A <a@x>\n")
+    with pytest.raises(DiscoveryError) as caught:
+        read_layout(folder, "sqitch")
+    problems = dict(caught.value.problems)
+    assert "no tag follows it" in problems["sqitch.plan:2"] and "revert entry" in problems["sqitch.plan:4"], problems
+    (folder / "sqitch.plan").unlink()
+    with pytest.raises(DiscoveryError, match="sqitch.plan"):
+        read_layout(folder, "sqitch")

@@ -17,8 +17,8 @@ from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import PlanError
 
 
-def _status(settings: Settings, session: Session) -> StatusReport:
-    state = read_state(settings, session)
+def _status(settings: Settings, session: Session, *, cached: bool = False) -> StatusReport:
+    state = read_state(settings, session, cached=cached)
     return StatusReport(settings.environment.name, session.label, session.server_version,
                         session.store.qualified_name, state.entries, state.rows,
                         protection_of(settings, session).name)
@@ -31,7 +31,7 @@ def status(settings: Settings) -> StatusReport:
         DiscoveryError, DatabaseConnectionError.
     """
     with open_session(settings, write=False, purpose=Verb.STATUS.value) as session:
-        return _status(settings, session)
+        return _status(settings, session, cached=True)
 
 
 def validate(settings: Settings) -> ValidationReport:

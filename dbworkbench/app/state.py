@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dbworkbench.config import Settings
-from dbworkbench.core.executor import dry_run_sql
 from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.planner import StepAction, StepSpec
 from dbworkbench.core.project_state import ProjectState, history_mark
 from dbworkbench.core.session import Session
-from dbworkbench.core.steps import PreparedStep, prepare
 from dbworkbench.errors import StaleStateError
 
+if TYPE_CHECKING:
+    from dbworkbench.core.steps import PreparedStep
 
-def read_state(settings: Settings, session: Session, *, with_sql: bool = False) -> ProjectState:
-    """The migrations folder and the target's history, folded (the one place this sequence is written).
+
+def read_state(settings: Settings, session: Session, *, with_sql: bool = False, cached: bool = False
+               ) -> ProjectState:
+    """The migrations folder and the target's history, folded (the one place this sequence is written); `cached`
+    lets `status` take an unchanged folder from the stat-keyed cache.
 
     Raises:
         DiscoveryError: bad migration files.
     """
-    return ProjectState.of(project_migrations(settings), session.rows(with_sql=with_sql))
+    return ProjectState.of(project_migrations(settings, cached=cached), session.rows(with_sql=with_sql))
 
 
 def require_history(state: ProjectState, expected_mark: str | None, what: str) -> None:
@@ -43,6 +48,8 @@ def prepare_steps(session: Session, specs: list[StepSpec]) -> list[PreparedStep]
     Raises:
         PlanError: a syntax error, a missing undo, an undefined placeholder (nothing has run).
     """
+    from dbworkbench.core.steps import prepare  # the executor's side loads only for writes, not for `status`
+
     settings = session.settings
     prepared = []
     for spec in specs:
@@ -57,6 +64,8 @@ def prepare_steps(session: Session, specs: list[StepSpec]) -> list[PreparedStep]
 
 def render_dry_run(session: Session, prepared: list[PreparedStep]) -> str:
     """The exact SQL the steps would send, history DDL and writes included."""
+    from dbworkbench.core.executor import dry_run_sql
+
     return "\n\n".join(filter(None, [session.history_ddl(),
                                      *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from dbworkbench.core.lexer import Token, UnterminatedError, tokens
 from dbworkbench.core.scripts import ScriptSections, checksum, normalise, split_sections, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import DiscoveryError
@@ -80,6 +79,11 @@ _Parsed = tuple[str, str, Version | None, str, str]
 def blank(text: str) -> bool:
     """Only whitespace, comments and semicolons: an undo like this undoes nothing, so it is no undo (`down` refuses
     instead of recording an undo that did not happen; `undo V --write` fills the section in)."""
+    start = text.lstrip()[:1]
+    if start and start not in "-/;":
+        return False  # the first token is neither a comment nor a semicolon
+    from dbworkbench.core.lexer import Token, UnterminatedError, tokens  # a cached `status` never lexes
+
     try:
         return all(kind in (Token.SPACE, Token.COMMENT, Token.SEMICOLON) for kind, _, _ in tokens(text))
     except UnterminatedError:
@@ -92,6 +96,8 @@ def describe(raw: str) -> str:
 
 def printable(name: str) -> str:
     """A file name safe to print: control characters (terminal escapes among them) shown as \\xNN."""
+    if name.isprintable():
+        return name
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
 
 

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from dbworkbench.config import LAYOUTS as LAYOUTS
-from dbworkbench.config import Settings
+from dbworkbench.config import STATE_DIR, Settings
 from dbworkbench.core.discovery import (
     MigrationFile,
     MigrationKind,
@@ -30,6 +30,7 @@ from dbworkbench.core.discovery import (
     sql_files,
 )
 from dbworkbench.core.layouts_sqitch import read_sqitch
+from dbworkbench.core.migration_cache import cached_migrations
 from dbworkbench.core.scripts import checksum, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, DiscoveryError
@@ -39,13 +40,18 @@ _DBMATE_RE = re.compile(r"^(?P<version>\d+)_?(?P<desc>.*)\.sql$")
 _DBMATE_MARK_RE = re.compile(r"^--\s*migrate:(?P<which>up|down)\b(?P<options>[^\n]*)$", re.MULTILINE)
 
 
-def project_migrations(settings: Settings) -> MigrationSet:
-    """The project's migrations, read in its layout.
+def project_migrations(settings: Settings, *, cached: bool = False) -> MigrationSet:
+    """The project's migrations, read in its layout; `cached` (for `status`) takes them from the stat-keyed cache
+    when no file changed (`core.migration_cache`).
 
     Raises:
         DiscoveryError: every bad file at once.
     """
-    return read_layout(settings.migrations_dir, settings.layout)
+    def read() -> MigrationSet:
+        return read_layout(settings.migrations_dir, settings.layout)
+    if not cached:
+        return read()
+    return cached_migrations(settings.migrations_dir, settings.layout, settings.project_dir / STATE_DIR / "cache", read)
 
 
 def require_own_names(settings: Settings, what: str) -> None:

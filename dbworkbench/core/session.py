@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
 from dbworkbench.config import Settings
-from dbworkbench.core import events as ev
 from dbworkbench.core import locking
 from dbworkbench.core.db import Target, connect, describe_connection, resolve_target, server_version
 from dbworkbench.core.history import HistoryRow, HistoryStore
 from dbworkbench.errors import ConfigError, IntegrityError
+
+if TYPE_CHECKING:
+    from dbworkbench.core import events as ev
 
 
 @dataclass(slots=True)
@@ -123,6 +125,8 @@ def open_session(settings: Settings, *, write: bool, purpose: str = "",
         session = Session(settings, target, conn, store, server_version(conn), write, purpose)
         if write:
             configure_writer(conn, settings, session.server_major)
+            from dbworkbench.core import events as ev  # only writers report lock waits; `status` skips the import
+
             emit = on_event or (lambda event: None)
             key = locking.acquire(conn, store.qualified_name, settings.lock_wait,
                                   lambda holder: emit(ev.LockWaited(holder)))

@@ -202,3 +202,20 @@ def test_status_and_validate_load_only_what_they_use(project: Project, verb: str
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr, result.stderr
+
+
+def test_status_through_its_cache_sees_an_edit_that_keeps_size_and_mtime(
+        project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbworkbench.core import migration_cache
+
+    monkeypatch.setattr(migration_cache, "RACY_SECONDS", 0.0)
+    path = project.write("V1__a.sql", "CREATE TABLE a (id int);\n-- @undo\nDROP TABLE a;\n")
+    assert main(["migrate"]) == 0
+    assert main(["status"]) == 0 and main(["status"]) == 0
+    assert list((project.root / ".dbworkbench" / "cache").glob("migrations-*.json")), "status cached the folder"
+    stat = path.stat()
+    path.write_text("CREATE TABLE b (id int);\n-- @undo\nDROP TABLE b;\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "checksum mismatch" in capsys.readouterr().out

@@ -32,7 +32,7 @@ from dbworkbench.schema.changes import (
 )
 from dbworkbench.schema.ddl import ident, literal
 from dbworkbench.schema.diff_tables import apply_renames, default_privileges, functions, tables, views
-from dbworkbench.schema.model import CompositeType, Domain, SchemaSnapshot, Sequence
+from dbworkbench.schema.model import Column, CompositeType, Domain, SchemaSnapshot, Sequence
 
 
 def diff(a: SchemaSnapshot, b: SchemaSnapshot, *, allow_data_loss: bool = False, server_major: int = 18,
@@ -65,7 +65,13 @@ def diff(a: SchemaSnapshot, b: SchemaSnapshot, *, allow_data_loss: bool = False,
     functions(a, b, builder)
     views(a, b, builder, rebuilt)
     for name in sorted(set(a.schemas) - set(b.schemas)):
-        builder.add(P_DROP_SCHEMA, f"DROP SCHEMA {ident(name)}", name, "drops the schema", data_loss=True)
+        held = [key for group in (a.tables, a.views, a.sequences, a.enums, a.domains, a.composites, a.functions)
+                for key, obj in group.items() if getattr(obj, "schema", None) == name]
+        if held:
+            builder.add(P_DROP_SCHEMA, f"DROP SCHEMA {ident(name)}", name,
+                        f"drops the schema and the {len(held)} object(s) it held", data_loss=True)
+        else:
+            builder.add(P_DROP_SCHEMA, f"DROP SCHEMA {ident(name)}", name, "drops the schema (empty: no data)")
     for name in sorted(set(a.schemas) & set(b.schemas)):
         comment(builder, f"SCHEMA {ident(name)}", a.schemas[name].comment, b.schemas[name].comment, name)
         for statement in acl.changes(f"SCHEMA {ident(name)}", a.schemas[name].acl, b.schemas[name].acl,
@@ -85,6 +91,14 @@ def _types(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
         builder.add(P_TYPE, ddl.create_enum(b.enums[name]), name)
     for name in sorted(set(a.enums) & set(b.enums)):
         old, new = a.enums[name].labels, b.enums[name].labels
+        renames = _enum_renames(old, new) if old != new else {}
+        for was, becomes in renames.items():
+            builder.add(P_TYPE, f"ALTER TYPE {ddl.qualified(name)} RENAME VALUE {literal(was)} TO {literal(becomes)}",
+                        name, f"rows holding {was!r} read {becomes!r} (a rename: the diff cannot tell it from "
+                        "dropping one value and adding another, which PostgreSQL cannot do in place)", data_loss=True)
+        if renames and not builder.allow:
+            old = new  # withheld: what else changes is planned on the renamed labels, so it waits with them
+        old = tuple(renames.get(label, label) for label in old)
         if old != new:
             if [label for label in new if label in old] == list(old):
                 for index, label in enumerate(new):
@@ -104,6 +118,28 @@ def _types(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
         comment(builder, f"TYPE {ddl.qualified(name)}", None, b.enums[name].comment, name)
     for name in sorted(set(a.enums) - set(b.enums)):
         builder.add(P_DROP_TYPE, f"DROP TYPE {ddl.qualified(name)}", name, "drops the type", data_loss=True)
+
+
+def _enum_renames(old: tuple[str, ...], new: tuple[str, ...]) -> dict[str, str]:
+    """Labels of `old` to rename so that it becomes an ordered part of `new` (the rest of `new` is then added): a
+    label `new` lacks takes the first label `new` has, and `old` lacks, between the neighbours both keep. Empty
+    when no such renaming exists (a label removed outright, or the kept labels reordered)."""
+    kept = [label for label in old if label in new]
+    if [label for label in new if label in kept] != kept:
+        return {}
+    renames: dict[str, str] = {}
+    position = 0  # where in `new` the previous label of `old` landed
+    for index, label in enumerate(old):
+        if label in new:
+            position = new.index(label) + 1
+            continue
+        following = next((new.index(o) for o in old[index + 1:] if o in new), len(new))
+        fresh = [c for c in new[position:following] if c not in old and c not in renames.values()]
+        if not fresh:
+            return {}
+        renames[label] = fresh[0]
+        position = new.index(fresh[0]) + 1
+    return renames
 
 
 Recreatable = TypeVar("Recreatable", Domain, CompositeType)
@@ -159,8 +195,24 @@ def _sequences(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
     for name in sorted(set(a.sequences) - set(b.sequences)):
         if _goes_with_its_owner(a.sequences[name], a, b):
             continue  # dropping the table (or column) that owns it drops it; a DROP SEQUENCE after that would fail
-        builder.add(P_DROP_SEQUENCE, f"DROP SEQUENCE {ddl.qualified(name)}", name, "drops the sequence",
-                    data_loss=True)
+        becomes_identity = _owner_column(a.sequences[name], b)
+        if becomes_identity is not None and becomes_identity.identity:
+            builder.add(P_DROP_SEQUENCE, f"DROP SEQUENCE {ddl.qualified(name)}", name)  # the identity goes on from it
+            continue
+        builder.add(P_DROP_SEQUENCE, f"DROP SEQUENCE {ddl.qualified(name)}", name,
+                    "drops the sequence: its position (the next value it gives) is lost", data_loss=True)
+
+
+def _owner_column(seq: Sequence, snapshot: SchemaSnapshot) -> Column | None:
+    """The column of `snapshot` that owns the sequence (OWNED BY), when there is one."""
+    if not seq.owned_by:
+        return None
+    owner, _, column = seq.owned_by.rpartition(".")
+    owner, column = owner.replace('"', ""), column.replace('"', "")
+    for table in (owner, f"{seq.schema}.{owner}", f"public.{owner}"):
+        if table in snapshot.tables:
+            return next((c for c in snapshot.tables[table].columns if c.name == column), None)
+    return None
 
 
 def _goes_with_its_owner(seq: Sequence, a: SchemaSnapshot, b: SchemaSnapshot) -> bool:

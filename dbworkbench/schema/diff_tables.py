@@ -21,6 +21,7 @@ from dbworkbench.schema.changes import (
     P_SETTINGS,
     P_TABLE,
     P_TRIGGER,
+    P_TYPE,
     P_VIEW,
     Builder,
     comment,
@@ -128,6 +129,10 @@ def _columns(old: Table, new: Table, builder: Builder, server_major: int) -> boo
     return rebuilt
 
 
+_NEXTVAL_RE = re.compile(r"^nextval\((.+)\)$")
+_SERIAL_RE = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
+
+
 def _column_change(name: str, table: Table, old: Column, new: Column, builder: Builder, server_major: int) -> bool:
     column = ident(new.name)
     alter = f"ALTER TABLE {name} ALTER COLUMN {column}"
@@ -152,18 +157,31 @@ def _column_change(name: str, table: Table, old: Column, new: Column, builder: B
         builder.add(P_COLUMN, f"{alter} TYPE {new.type}{collate} USING {column}::{new.type}", table.qualified,
                     *reasons, data_loss=loses)
         rebuilt = True
+    continue_at = f"coalesce(max({column}), 0) + 1, false) FROM {name}"
     if old.identity != new.identity:
         if old.identity and not new.identity:
-            builder.add(P_COLUMN, f"{alter} DROP IDENTITY", table.qualified)
+            # Before the sequences are created: a serial's sequence often takes the identity's sequence's name.
+            builder.add(P_TYPE, f"{alter} DROP IDENTITY", table.qualified)
         elif not old.identity:
+            if old.default is not None:  # a serial's nextval, or a constant: an identity column has no default
+                builder.add(P_COLUMN, f"{alter} DROP DEFAULT", table.qualified)
+            serial = _SERIAL_RE.match(old.default or "")
+            if serial:  # so that the column's sequence, below, is the identity's (the old one is dropped later)
+                builder.add(P_COLUMN, f"ALTER SEQUENCE {serial.group(1).replace(chr(39) * 2, chr(39))} OWNED BY NONE",
+                            table.qualified)
             builder.add(P_COLUMN, f"{alter} ADD GENERATED {'ALWAYS' if new.identity == 'a' else 'BY DEFAULT'} AS "
                         "IDENTITY", table.qualified)
+            builder.add(P_COLUMN, f"SELECT setval(pg_get_serial_sequence({ddl.literal(name)}, "
+                        f"{ddl.literal(new.name)}), {continue_at}", table.qualified)
         else:
             builder.add(P_COLUMN, f"{alter} SET GENERATED {'ALWAYS' if new.identity == 'a' else 'BY DEFAULT'}",
                         table.qualified)
     if old.default != new.default and not new.generated and not new.identity:
         builder.add(P_COLUMN, f"{alter} SET DEFAULT {new.default}" if new.default is not None else f"{alter} DROP DEFAULT",
                     table.qualified)
+        serial = _NEXTVAL_RE.match(new.default or "")
+        if old.identity and serial:  # the new sequence goes on from the rows the identity numbered
+            builder.add(P_COLUMN, f"SELECT setval({serial.group(1)}, {continue_at}", table.qualified)
     if old.not_null != new.not_null and not new.identity:
         if new.not_null:
             builder.add(P_COLUMN, f"{alter} SET NOT NULL", table.qualified, "scans the table under ACCESS EXCLUSIVE")

@@ -1,0 +1,4 @@
+-- @a
+CREATE TABLE t (id bigint PRIMARY KEY, a int); CREATE MATERIALIZED VIEW m AS SELECT id, a FROM t;
+-- @b
+CREATE TABLE t (id bigint PRIMARY KEY, a int); CREATE MATERIALIZED VIEW m AS SELECT id, a FROM t; CREATE UNIQUE INDEX m_id_idx ON m (id); CREATE INDEX m_a_idx ON m (a) WHERE a > 0;

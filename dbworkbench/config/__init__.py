@@ -39,7 +39,7 @@ LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSE
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
     "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
-    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout", "hooks",
+    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout", "hooks", "queries",
 }
 LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate", "sqitch")
 """The migration folder layouts dbworkbench reads (`core.layouts`)."""
@@ -67,6 +67,9 @@ class Settings:
     """How the migrations folder names its files: one of `LAYOUTS` (another tool's, read in place)."""
     scratch_url: str | None = None
     """Where scratch databases go (a role with CREATEDB); None: the project's embedded server."""
+    queries_dir: Path | None = None
+    """The application's queries (`.sql` files) lint checks migrations against; default `queries/` beside the
+    migrations folder (`queries = "DIR"`)."""
     theme: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
     libpq_environment: Mapping[str, str] = field(default_factory=dict)
@@ -201,11 +204,16 @@ def load_settings(cwd: Path | None = None, overrides: Overrides | None = None,
         raise ConfigError(f"{source} layout = {layout!r} is not a layout dbworkbench reads; use one of "
                           f"{', '.join(LAYOUTS)}.", title="unknown layout")
     keys = data.get("keys", {})
+    queries = data.get("queries")
+    if queries is not None and (not isinstance(queries, str) or not queries):
+        raise ConfigError(f"{source} queries = {queries!r} must be a folder of .sql files (a path).")
+    migrations_dir = (project_dir / str(migrations)) if not Path(str(migrations)).is_absolute() else Path(migrations)
     return Settings(
+        queries_dir=(project_dir / queries) if queries else migrations_dir.parent / "queries",
         layout=str(layout),
         project_dir=project_dir,
         config_path=config_path,
-        migrations_dir=(project_dir / str(migrations)) if not Path(str(migrations)).is_absolute() else Path(migrations),
+        migrations_dir=migrations_dir,
         history_table=str(history_table),
         environment=environment,
         environment_names=tuple(sorted(environments)),

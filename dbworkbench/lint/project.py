@@ -6,6 +6,7 @@ the project's migrations is matched to its approval exactly as when every migrat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from dbworkbench.core.scripts import normalise, split_sections
 from dbworkbench.errors import DiscoveryError
 from dbworkbench.lint.approvals import approved_findings, load_approvals
 from dbworkbench.lint.findings import Finding, Severity
-from dbworkbench.lint.runner import lint_text
+from dbworkbench.lint.queries import AppQuery, Tables, changes_in, impact, read_queries
+from dbworkbench.lint.runner import finding_of, lint_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +50,49 @@ def display_path(settings: Settings, script: str) -> str:
 
 
 def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int,
-                   honour_inline_allows: bool = True) -> list[Finding]:
-    """Lint one migration's up part (see `lint_text` for `honour_inline_allows`)."""
-    return lint_text(migration.up_sql, display_path(settings, migration.script), server_major=server_major,
-                     lock_timeout_configured=settings.environment.lock_timeout is not None,
-                     honour_inline_allows=honour_inline_allows)
+                   honour_inline_allows: bool = True, tables: Tables | None = None,
+                   queries: list[AppQuery] | None = None) -> list[Finding]:
+    """Lint one migration's up part (see `lint_text` for `honour_inline_allows`), with the application queries it
+    breaks (`lint.queries`) qualified against `tables` (default: the project's earlier files, folded)."""
+    path = display_path(settings, migration.script)
+    found = lint_text(migration.up_sql, path, server_major=server_major,
+                      lock_timeout_configured=settings.environment.lock_timeout is not None,
+                      honour_inline_allows=honour_inline_allows)
+    queries = read_queries(settings.queries_dir) if queries is None else queries
+    if queries:
+        before = tables if tables is not None else tables_before(settings).get(migration.key, {})
+        hits, _ = impact(migration.up_sql, before, queries)
+        found += [finding_of(hit, path, migration.up_sql) for hit in hits]
+    return found
 
 
-def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int) -> LintReport:
-    """Lint `migrations`, marking the unsafe findings their approvals cover."""
+def tables_before(settings: Settings) -> dict[str, Tables]:
+    """Each versioned migration's key → the tables its earlier files leave (folded statically, no database)."""
+    files = project_migrations(settings).versioned
+    return _folded(tuple((f.key, f.up_sql) for f in files))
+
+
+@functools.lru_cache(maxsize=4)
+def _folded(files: tuple[tuple[str, str], ...]) -> dict[str, Tables]:
+    before: dict[str, Tables] = {}
+    tables: Tables = {}
+    for key, text in files:
+        before[key] = tables
+        tables = changes_in(text, tables)[1]
+    return before
+
+
+def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int,
+                    tables: Tables | None = None, queries: list[AppQuery] | None = None) -> LintReport:
+    """Lint `migrations`, marking the unsafe findings their approvals cover. With `tables` (the target's, for
+    its pending files in order), each file's queries are qualified against what the files before it leave."""
     approvals = load_approvals(settings)
+    queries = read_queries(settings.queries_dir) if queries is None else queries
     files, approved = [], {}
     for migration in migrations:
-        found = lint_migration(settings, migration, server_major=server_major)
+        found = lint_migration(settings, migration, server_major=server_major, tables=tables, queries=queries)
+        if tables is not None:
+            tables = changes_in(migration.up_sql, tables)[1]
         approved.update(approved_findings(migration, found, approvals))
         files.append((display_path(settings, migration.script), tuple(found)))
     return LintReport(tuple(files), server_major, approved)
@@ -94,7 +126,8 @@ def _all(settings: Settings) -> list[MigrationFile]:
 
 
 def lint_project(settings: Settings, *, paths: list[str] | None = None, state: ProjectState | None = None,
-                 server_major: int | None = None) -> LintReport:
+                 server_major: int | None = None, tables: Tables | None = None,
+                 queries: list[AppQuery] | None = None) -> LintReport:
     """Lint chosen files, every migration, or (given the target's `state`) what is pending there.
 
     Raises:
@@ -107,4 +140,5 @@ def lint_project(settings: Settings, *, paths: list[str] | None = None, state: P
         chosen = [e.file for e in state.pending if e.file is not None]
     else:
         chosen = _all(settings)
-    return lint_migrations(settings, chosen, server_major=major)
+    return lint_migrations(settings, chosen, server_major=major, tables=tables if state is not None else None,
+                           queries=queries)

@@ -180,6 +180,11 @@ def _allowances(window: str) -> tuple[set[str], list[str]]:
     return allowed, problems
 
 
+def finding_of(hit: Hit, path: str, text: str) -> Finding:
+    """A hit placed in `text` (its location a byte offset from the parse tree)."""
+    return _finding(hit, path, text, _Offsets(text), 0, 1, 0)
+
+
 def _finding(hit: Hit, path: str, text: str, offsets: _Offsets, statement_offset: int, line_base: int,
              index: int) -> Finding:
     offset = offsets.char(hit.location) if hit.location is not None and hit.location >= 0 else statement_offset

@@ -15,9 +15,10 @@ from dbworkbench.core.session import open_session
 from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import PlanError
 from dbworkbench.lint.approvals import approved_findings, load_approvals, write_approval
+from dbworkbench.lint.catalog import live_catalog
 from dbworkbench.lint.findings import Finding, Severity
 from dbworkbench.lint.project import LintReport, lint_migration, lint_project
-from dbworkbench.lint.queries import read_queries, target_queries
+from dbworkbench.lint.queries import observed_queries, read_queries
 
 
 def lint(settings: Settings, *, paths: list[str] | None = None, pending: bool = False,
@@ -41,9 +42,9 @@ def lint(settings: Settings, *, paths: list[str] | None = None, pending: bool = 
     with open_session(settings, write=False, purpose=Verb.LINT.value) as session:
         state = read_state(settings, session)
         major = server_major or session.server_major
-        tables, observed = target_queries(session.conn)
+        catalog, observed = live_catalog(session.conn), observed_queries(session.conn)
     queries = read_queries(settings.queries_dir) + observed
-    return lint_project(settings, state=state, server_major=major, tables=tables, queries=queries)
+    return lint_project(settings, state=state, server_major=major, catalog=catalog, queries=queries)
 
 
 def findings_by_migration(settings: Settings, entries: tuple[Entry, ...], server_major: int) -> dict[str, list[Finding]]:

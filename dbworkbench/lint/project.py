@@ -18,8 +18,9 @@ from dbworkbench.core.project_state import ProjectState
 from dbworkbench.core.scripts import normalise, split_sections
 from dbworkbench.errors import DiscoveryError
 from dbworkbench.lint.approvals import approved_findings, load_approvals
+from dbworkbench.lint.catalog import Catalog, LazyCatalog, fold
 from dbworkbench.lint.findings import Finding, Severity
-from dbworkbench.lint.queries import AppQuery, Tables, changes_in, impact, read_queries
+from dbworkbench.lint.queries import AppQuery, impact, read_queries
 from dbworkbench.lint.runner import finding_of, lint_text
 
 
@@ -50,49 +51,51 @@ def display_path(settings: Settings, script: str) -> str:
 
 
 def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int,
-                   honour_inline_allows: bool = True, tables: Tables | None = None,
+                   honour_inline_allows: bool = True, catalog: Catalog | None = None,
                    queries: list[AppQuery] | None = None) -> list[Finding]:
-    """Lint one migration's up part (see `lint_text` for `honour_inline_allows`), with the application queries it
-    breaks (`lint.queries`) qualified against `tables` (default: the project's earlier files, folded)."""
+    """Lint one migration's up part (see `lint_text` for `honour_inline_allows`) against the schema it meets
+    (`catalog`; default: the project's earlier files, folded when a rule asks), with the application queries it
+    breaks (`lint.queries`)."""
     path = display_path(settings, migration.script)
+    schema = LazyCatalog(lambda: catalog if catalog is not None else catalogs_before(settings).get(
+        migration.key, Catalog({})))
     found = lint_text(migration.up_sql, path, server_major=server_major,
                       lock_timeout_configured=settings.environment.lock_timeout is not None,
-                      honour_inline_allows=honour_inline_allows)
+                      honour_inline_allows=honour_inline_allows, schema=schema)
     queries = read_queries(settings.queries_dir) if queries is None else queries
     if queries:
-        before = tables if tables is not None else tables_before(settings).get(migration.key, {})
-        hits, _ = impact(migration.up_sql, before, queries)
+        hits, _ = impact(migration.up_sql, schema.catalog.tables, queries)
         found += [finding_of(hit, path, migration.up_sql) for hit in hits]
     return found
 
 
-def tables_before(settings: Settings) -> dict[str, Tables]:
-    """Each versioned migration's key → the tables its earlier files leave (folded statically, no database)."""
+def catalogs_before(settings: Settings) -> dict[str, Catalog]:
+    """Each versioned migration's key → the catalog its earlier files leave (folded statically, no database)."""
     files = project_migrations(settings).versioned
     return _folded(tuple((f.key, f.up_sql) for f in files))
 
 
 @functools.lru_cache(maxsize=4)
-def _folded(files: tuple[tuple[str, str], ...]) -> dict[str, Tables]:
-    before: dict[str, Tables] = {}
-    tables: Tables = {}
+def _folded(files: tuple[tuple[str, str], ...]) -> dict[str, Catalog]:
+    before: dict[str, Catalog] = {}
+    catalog = Catalog({})
     for key, text in files:
-        before[key] = tables
-        tables = changes_in(text, tables)[1]
+        before[key] = catalog
+        catalog = fold(catalog, text)
     return before
 
 
 def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int,
-                    tables: Tables | None = None, queries: list[AppQuery] | None = None) -> LintReport:
-    """Lint `migrations`, marking the unsafe findings their approvals cover. With `tables` (the target's, for
-    its pending files in order), each file's queries are qualified against what the files before it leave."""
+                    catalog: Catalog | None = None, queries: list[AppQuery] | None = None) -> LintReport:
+    """Lint `migrations`, marking the unsafe findings their approvals cover. With `catalog` (the target's, for
+    its pending files in order), each file meets what the files before it leave."""
     approvals = load_approvals(settings)
     queries = read_queries(settings.queries_dir) if queries is None else queries
     files, approved = [], {}
     for migration in migrations:
-        found = lint_migration(settings, migration, server_major=server_major, tables=tables, queries=queries)
-        if tables is not None:
-            tables = changes_in(migration.up_sql, tables)[1]
+        found = lint_migration(settings, migration, server_major=server_major, catalog=catalog, queries=queries)
+        if catalog is not None:
+            catalog = fold(catalog, migration.up_sql)
         approved.update(approved_findings(migration, found, approvals))
         files.append((display_path(settings, migration.script), tuple(found)))
     return LintReport(tuple(files), server_major, approved)
@@ -126,7 +129,7 @@ def _all(settings: Settings) -> list[MigrationFile]:
 
 
 def lint_project(settings: Settings, *, paths: list[str] | None = None, state: ProjectState | None = None,
-                 server_major: int | None = None, tables: Tables | None = None,
+                 server_major: int | None = None, catalog: Catalog | None = None,
                  queries: list[AppQuery] | None = None) -> LintReport:
     """Lint chosen files, every migration, or (given the target's `state`) what is pending there.
 
@@ -140,5 +143,5 @@ def lint_project(settings: Settings, *, paths: list[str] | None = None, state: P
         chosen = [e.file for e in state.pending if e.file is not None]
     else:
         chosen = _all(settings)
-    return lint_migrations(settings, chosen, server_major=major, tables=tables if state is not None else None,
+    return lint_migrations(settings, chosen, server_major=major, catalog=catalog if state is not None else None,
                            queries=queries)

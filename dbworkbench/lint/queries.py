@@ -23,7 +23,7 @@ from dbworkbench.lint.findings import Severity
 from dbworkbench.lint.rules import Hit
 
 Tables = dict[str, dict[str, str]]
-"""`schema.table` → column → type, as the migration meets them."""
+"""`schema.table` → column → type (with its modifiers), as the migration meets them."""
 
 _RECIPE = ("Deprecate before you drop: ship the application without these queries first (or keep the old name "
            "as a view or a generated column for a release), then change the schema.")
@@ -88,9 +88,14 @@ def _name(relation: dict[str, Any]) -> str:
     return f"{relation.get('schemaname') or 'public'}.{relation.get('relname')}"
 
 
-def _type(column: dict[str, Any]) -> str:
-    names = [n["String"]["sval"] for n in (column.get("typeName") or {}).get("names", []) if "String" in n]
-    return ".".join(n for n in names if n != "pg_catalog") or "?"
+def type_text(column: dict[str, Any]) -> str:
+    """A ColumnDef's type as written, with its modifiers: `varchar(50)`, `numeric(10,2)`, `text`, `int8[]`."""
+    type_name = column.get("typeName") or {}
+    names = [n["String"]["sval"] for n in type_name.get("names", []) if "String" in n]
+    mods = [str(m["A_Const"]["ival"].get("ival", 0)) for m in type_name.get("typmods", [])
+            if "A_Const" in m and "ival" in m["A_Const"]]
+    text = ".".join(n for n in names if n != "pg_catalog") or "?"
+    return text + (f"({','.join(mods)})" if mods else "") + ("[]" * len(type_name.get("arrayBounds", [])))
 
 
 def _plain_not_null(column: dict[str, Any]) -> bool:
@@ -99,7 +104,7 @@ def _plain_not_null(column: dict[str, Any]) -> bool:
         "CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
 
 
-def _statements(sql: str) -> list[tuple[dict[str, Any], int]]:
+def statements_of(sql: str) -> list[tuple[dict[str, Any], int]]:
     from pglast import parser
 
     try:
@@ -114,11 +119,11 @@ def changes_in(sql: str, tables: Tables) -> tuple[list[SchemaChange], Tables]:
     after = {k: dict(v) for k, v in tables.items()}
     found: list[SchemaChange] = []
     existed = set(tables)
-    for node, start in _statements(sql):
+    for node, start in statements_of(sql):
         kind, body = next(iter(node.items()))
         at = (body.get("relation") or {}).get("location", start) if isinstance(body, dict) else start
         if kind == "CreateStmt":
-            after[_name(body["relation"])] = {e["ColumnDef"]["colname"]: _type(e["ColumnDef"])
+            after[_name(body["relation"])] = {e["ColumnDef"]["colname"]: type_text(e["ColumnDef"])
                                               for e in body.get("tableElts", []) if "ColumnDef" in e}
         elif kind == "DropStmt" and body.get("removeType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
             for item in body.get("objects", []):
@@ -154,7 +159,7 @@ def _alter(name: str, cmds: list[dict[str, Any]], at: int, before: Tables, after
         subtype, column = cmd.get("subtype"), cmd.get("name")
         definition = (cmd.get("def") or {}).get("ColumnDef")
         if subtype == "AT_AddColumn" and definition:
-            columns[definition["colname"]] = _type(definition)
+            columns[definition["colname"]] = type_text(definition)
             if old:
                 added = f"ADD COLUMN {name}.{definition['colname']}"
                 yield SchemaChange("added-column", name, definition["colname"], added, at)
@@ -165,10 +170,10 @@ def _alter(name: str, cmds: list[dict[str, Any]], at: int, before: Tables, after
                 yield SchemaChange("dropped-column", name, column, f"DROP COLUMN {name}.{column}", at)
             columns.pop(column, None)
         elif subtype == "AT_AlterColumnType" and column and definition:
-            columns[column] = _type(definition)
+            columns[column] = type_text(definition)
             if column in old:
                 yield SchemaChange("type-change", name, column,
-                                   f"ALTER COLUMN {name}.{column} TYPE {_type(definition)}", at)
+                                   f"ALTER COLUMN {name}.{column} TYPE {type_text(definition)}", at)
 
 
 def _reads(query: AppQuery, tables: Tables) -> _Reads | None:
@@ -299,20 +304,19 @@ def live_tables(rows: list[tuple[Any, ...]]) -> Tables:
     return tables
 
 
-def target_queries(conn: Any) -> tuple[Tables, list[AppQuery]]:
-    """The target's tables (read-only catalog query) and its `pg_stat_statements` queries of this database (none
-    when the extension is not installed or not readable)."""
+def observed_queries(conn: Any) -> list[AppQuery]:
+    """This database's `pg_stat_statements` queries, most called first (none when the extension is not installed
+    or not readable by the role)."""
     import psycopg
 
-    tables = live_tables(conn.execute(LIVE_TABLES_SQL).fetchall())
     try:
         with conn.transaction():
             installed = conn.execute("SELECT to_regclass('pg_stat_statements') IS NOT NULL").fetchone()
             if not installed or not installed[0]:
-                return tables, []
+                return []
             rows = conn.execute("SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
                                 "WHERE datname = current_database()) AND toplevel ORDER BY calls DESC LIMIT 5000"
                                 ).fetchall()
     except psycopg.Error:
-        return tables, []  # not preloaded, or not readable by this role
-    return tables, [AppQuery(str(r[0]), "pg_stat_statements") for r in rows if r[0]]
+        return []  # not preloaded, or not readable by this role
+    return [AppQuery(str(r[0]), "pg_stat_statements") for r in rows if r[0]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dbworkbench.lint.findings import Severity
 
@@ -21,9 +21,6 @@ VOLATILE_FUNCTIONS = frozenset({
     "timeofday", "nextval", "txid_current", "random_normal", "uuidv4", "uuidv7",
 })
 """Functions whose value differs per row: a DEFAULT calling one rewrites the table."""
-BINARY_COERCIBLE_TARGETS = frozenset({"text", "varchar", "bpchar", "citext", "numeric"})
-"""Type names a column may change to without a rewrite: varchar/text length growth or removal, numeric
-precision growth with the same scale (free only from the same family; the old type is not in the file)."""
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"})
 """Pseudo-types whose column default is nextval(): adding one to a populated table rewrites it."""
 
@@ -40,6 +37,16 @@ class Hit:
     """Byte offset from the parse tree, when the node has one."""
 
 
+class SchemaKnowledge(Protocol):
+    """What a rule may ask of the schema the file meets (`lint.catalog.Catalog`)."""
+
+    @property
+    def source(self) -> str: ...
+    def type_change_rewrites(self, table: str, column: str, new_type: str) -> bool | None: ...
+    def has_not_null_check(self, table: str, column: str) -> bool: ...
+    def check_reads(self, table: str, column: str) -> bool: ...
+
+
 @dataclass
 class FileContext:
     """What the linter knows about the file so far."""
@@ -52,6 +59,8 @@ class FileContext:
     """Constraints added NOT VALID earlier in this file."""
     sets_lock_timeout: bool = False
     touches_existing: bool = False
+    schema: SchemaKnowledge | None = None
+    """The schema the file meets, when known (the target's, or the earlier files'): rules that need it use it."""
 
 
 def _name(relation: Node | None) -> str:
@@ -190,28 +199,6 @@ def _constraint_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[H
                   "There is no online recipe: do it in a maintenance window, or on a new table.", where)
 
 
-def _type_change_hits(table: Node, cmd: Node) -> Iterator[Hit]:
-    column = cmd.get("def", {}).get("ColumnDef", {})
-    target, modified = _type_name(column)
-    name = f"{_name(table)}.{cmd.get('name')}"
-    if target in BINARY_COERCIBLE_TARGETS and not column.get("raw_default") and "USING" not in str(column):
-        if target in ("text", "citext") or (not modified and target != "numeric"):
-            yield Hit("changing-column-type", Severity.INFO,
-                      f"changing {name} to {target} is free only from varchar/text (binary coercible).",
-                      "Fine from varchar(n) or text; otherwise it rewrites the table.", column.get("location"))
-        else:
-            yield Hit("changing-column-type", Severity.WARNING,
-                      f"changing {name} to {target}(…) is free only when its length or precision grows within the "
-                      "same type (same scale for numeric); shrinking or converting another type rewrites the table "
-                      "under ACCESS EXCLUSIVE.",
-                      "Grow varchar lengths only; otherwise add a new column, backfill, and swap.", column.get("location"))
-        return
-    yield Hit("changing-column-type", Severity.ERROR,
-              f"ALTER COLUMN {name} TYPE {target} rewrites the table (and its indexes) under ACCESS EXCLUSIVE.",
-              "Add a new column, backfill it in batches, keep it in sync with a trigger, then swap in a later "
-              "migration.", column.get("location"))
-
-
 def alter_table_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
     table = stmt.get("relation")
     if _is_new(context, table) or stmt.get("objtype") not in (None, "OBJECT_TABLE"):
@@ -229,14 +216,19 @@ def alter_table_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
                       f"VALIDATE CONSTRAINT {cmd.get('name')} in the same transaction as its ADD ... NOT VALID keeps "
                       "the ADD's strong lock during the whole scan.",
                       "Validate in a later migration.", (table or {}).get("location"))
+        elif subtype == "AT_SetNotNull" and context.server_major >= 12 and context.schema is not None and \
+                context.schema.has_not_null_check(_name(table), cmd.get("name", "")):
+            yield Hit("setting-not-null", Severity.INFO,
+                      f"SET NOT NULL on {_name(table)}.{cmd.get('name')} skips the scan: a validated CHECK "
+                      f"({cmd.get('name')} IS NOT NULL) exists (in the {context.schema.source}).",
+                      "Drop the CHECK afterwards; it is redundant once the column is NOT NULL.",
+                      (table or {}).get("location"))
         elif subtype == "AT_SetNotNull":
             yield Hit("setting-not-null", Severity.ERROR,
                       f"SET NOT NULL on {_name(table)}.{cmd.get('name')} scans the table under ACCESS EXCLUSIVE"
                       + ("" if context.server_major < 12 else " unless a validated CHECK (col IS NOT NULL) exists."),
                       "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE it in a later migration; then "
                       "SET NOT NULL (PostgreSQL 12+ skips the scan) and drop the CHECK.", (table or {}).get("location"))
-        elif subtype == "AT_AlterColumnType":
-            yield from _type_change_hits(table or {}, cmd)
         elif subtype == "AT_DropColumn":
             yield Hit("ban-drop-column", Severity.ERROR,
                       f"DROP COLUMN {_name(table)}.{cmd.get('name')} deletes its data, and code still reading it "

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from dbworkbench.lint.findings import Severity
 from dbworkbench.lint.rules import FileContext, Hit, Node, _bare, _is_new, _name
+from dbworkbench.lint.rules_types import type_change_hits
 
 
 def create_table_as_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
@@ -47,6 +48,8 @@ def alter_table_storage(stmt: Node, context: FileContext) -> Iterator[Hit]:
                       f"SET TABLESPACE {cmd.get('name')} copies every block of {_name(table)} under ACCESS EXCLUSIVE.",
                       "Move it with pg_repack --tablespace, or in a maintenance window.",
                       (table or {}).get("location"))
+        elif subtype == "AT_AlterColumnType":
+            yield from type_change_hits(table or {}, cmd, context)
         elif subtype == "AT_DetachPartition":
             partition = cmd.get("def", {}).get("PartitionCmd", {})
             if not partition.get("concurrent") and context.server_major >= 14:

@@ -15,7 +15,7 @@ from dbworkbench.core.lexer import Statement, line_col
 from dbworkbench.core.steps import autocommit_reason, enum_value_used_later
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Finding, Severity
-from dbworkbench.lint.rules import RULES, FileContext, Hit
+from dbworkbench.lint.rules import RULES, FileContext, Hit, SchemaKnowledge
 from dbworkbench.lint.rules_storage import MORE_RULES
 
 ALLOW_RE = re.compile(r"--\s*dbworkbench:allow\s+([\w,\s-]+?)(?:\s+because\s+(\S.*))?$", re.IGNORECASE | re.MULTILINE)
@@ -38,7 +38,8 @@ class _Offsets:
 
 
 def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_configured: bool = False,
-              line_base: int = 1, honour_inline_allows: bool = True) -> list[Finding]:
+              line_base: int = 1, honour_inline_allows: bool = True,
+              schema: SchemaKnowledge | None = None) -> list[Finding]:
     """Lint one file's SQL.
 
     Args:
@@ -49,6 +50,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
         line_base: the text's first line in its file (an undo section starts part-way down).
         honour_inline_allows: an author's `-- dbworkbench:allow RULE because …` silences RULE (False on a
             protected database, where only a reviewed approval file counts).
+        schema: the schema the file meets (`lint.catalog`), for the rules a file alone cannot decide.
     """
     from pglast import parser
 
@@ -62,7 +64,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
                         "Fix the statement; nothing in this file can run.")]
     offsets = _Offsets(text)
     transactional = NO_TRANSACTION not in text and not any(autocommit_reason(s, server_major) for s in statements)
-    context = FileContext(server_major=server_major, transactional=transactional)
+    context = FileContext(server_major=server_major, transactional=transactional, schema=schema)
     findings: list[Finding] = []
     previous_end = 0
     for index, (raw, statement) in enumerate(zip(tree.get("stmts", []), statements, strict=False)):

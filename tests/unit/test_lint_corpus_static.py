@@ -30,6 +30,9 @@ STATIC_BLIND_SPOTS = {
                                          "not the file",
     "048_text_to_varchar": "text -> varchar(n) and varchar(m) -> varchar(n) look the same without the old type",
     "050_numeric_scale_change": "a scale change and a precision growth look the same without the old type",
+    "123_varchar_shrinks": "a varchar shrinking and growing look the same without the old type",
+    "126_numeric_precision_shrinks": "a numeric precision shrinking and growing look the same without the old type",
+    "127_varchar_grows_under_a_check": "whether a CHECK constraint reads the column is in the catalog",
 }
 """Files a static linter cannot judge: the catalog holds the answer (a connected lint could ask it)."""
 
@@ -39,5 +42,17 @@ STATIC_BLIND_SPOTS = {
     if p.stem in STATIC_BLIND_SPOTS else p for p in FILES], ids=[p.stem for p in FILES])
 def test_linter_agrees_with_the_label(path: Path) -> None:
     findings = lint_text(path.read_text(), path.name, lock_timeout_configured=True)
+    unsafe = [f for f in findings if f.severity is Severity.ERROR]
+    assert bool(unsafe) == labelled_unsafe(path), [f"{f.rule}: {f.message}" for f in findings]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_with_the_schema_in_hand_the_linter_agrees_with_every_label(path: Path) -> None:
+    """The schema the corpus files meet is `_setup.sql`, folded (as the project's earlier files would be): the
+    blind spots above are decided from it, and nothing else changes."""
+    from dbworkbench.lint.catalog import Catalog, fold
+
+    schema = fold(Catalog({}), (CORPUS / "_setup.sql").read_text())
+    findings = lint_text(path.read_text(), path.name, lock_timeout_configured=True, schema=schema)
     unsafe = [f for f in findings if f.severity is Severity.ERROR]
     assert bool(unsafe) == labelled_unsafe(path), [f"{f.rule}: {f.message}" for f in findings]

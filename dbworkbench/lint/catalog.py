@@ -1,0 +1,213 @@
+"""The schema a file meets, for the rules a file alone cannot decide: from the target's catalog (read-only) when
+there is one, else the project's earlier files folded statically (CREATE / ALTER / RENAME / DROP TABLE and their
+CHECK constraints), else nothing (then the rules stay static).
+
+What the rules ask: a column's type before a type change (`varchar(50)` → `varchar(100)` is free, → `varchar(20)`
+or `text` → `varchar(n)` rewrites; a numeric's precision may grow at the same scale, any scale change rewrites),
+and whether a validated `CHECK (col IS NOT NULL)` makes `SET NOT NULL` free (PostgreSQL 12+).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbworkbench.lint.queries import LIVE_TABLES_SQL, Tables, changes_in, live_tables, statements_of
+
+_FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": "bpchar", "bpchar": "bpchar",
+             "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
+_TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
+_NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
+_CHECKS_SQL = ("SELECT n.nspname, c.relname, pg_get_constraintdef(k.oid), k.convalidated, ARRAY(SELECT a.attname "
+               "FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) FROM pg_constraint k "
+               "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+               "WHERE k.contype = 'c' AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Tables and columns (types with their modifiers), and the validated NOT NULL checks."""
+
+    tables: Tables
+    not_null_checks: dict[str, frozenset[str]] = field(default_factory=dict)
+    """`schema.table` → columns a validated `CHECK (col IS NOT NULL)` covers."""
+    source: str = "files"
+    """Where it came from: `target` or `files`."""
+    checked: dict[str, frozenset[str]] = field(default_factory=dict)
+    """`schema.table` → columns some CHECK constraint reads (a type change verifies those again: a scan)."""
+
+    def column_type(self, table: str, column: str) -> str | None:
+        """The column's type, when known (`table` as written: unqualified means public)."""
+        return self.tables.get(qualified(table), {}).get(column)
+
+    def type_change_rewrites(self, table: str, column: str, new_type: str) -> bool | None:
+        """Whether changing the column to `new_type` rewrites the table; None when the column or a type is not
+        one the rules can compare."""
+        old = self.column_type(table, column)
+        return None if old is None else rewrites(old, new_type)
+
+    def has_not_null_check(self, table: str, column: str) -> bool:
+        """A validated CHECK (column IS NOT NULL) exists on the table."""
+        return column in self.not_null_checks.get(qualified(table), frozenset())
+
+    def check_reads(self, table: str, column: str) -> bool:
+        """A CHECK constraint of the table reads the column."""
+        return column in self.checked.get(qualified(table), frozenset())
+
+
+def qualified(table: str) -> str:
+    """`schema.table`; unqualified names are in public."""
+    return table if "." in table else f"public.{table}"
+
+
+def type_family(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """(family, modifiers) of a type as the catalog or the parser writes it: `character varying(50)` and
+    `varchar(50)` are both ("varchar", (50,)); None for types the rules do not compare (and arrays)."""
+    match = _TYPE_RE.match(text.strip().lower())
+    if match is None or match.group("array"):
+        return None
+    family = _FAMILIES.get(match.group("name").strip())
+    if family is None:
+        return None
+    mods = tuple(int(m) for m in (match.group("mods") or "").replace(" ", "").split(",") if m)
+    return family, mods
+
+
+def rewrites(old: str, new: str) -> bool | None:
+    """Whether changing a column from type `old` to `new` rewrites the table; None when the rules cannot tell."""
+    before, after = type_family(old), type_family(new)
+    if before is None or after is None:
+        return None
+    (family, mods), (target, target_mods) = before, after
+    if target in ("text", "citext") and family in ("varchar", "text", "citext"):
+        return False
+    if family == target == "varchar" or (family == "text" and target == "varchar"):
+        return bool(target_mods) and (not mods or target_mods[0] < mods[0])
+    if family == target == "numeric":
+        if not target_mods:
+            return False
+        if not mods:
+            return True
+        scale, target_scale = (mods[1] if len(mods) > 1 else 0), (target_mods[1] if len(target_mods) > 1 else 0)
+        return target_scale != scale or target_mods[0] < mods[0]
+    return None if family == target else True
+
+
+def fold(catalog: Catalog, sql: str) -> Catalog:
+    """The catalog after `sql` ran (statically)."""
+    _, tables = changes_in(sql, catalog.tables)
+    checks = {k: set(v) for k, v in catalog.not_null_checks.items() if k in tables}
+    checked = {k: set(v) for k, v in catalog.checked.items() if k in tables}
+    pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
+    for node, _ in statements_of(sql):
+        kind, body = next(iter(node.items()))
+        if kind == "CreateStmt":
+            table = _relation(body["relation"])
+            checks[table], checked[table] = set(), set()
+            for element in body.get("tableElts", []):
+                definition = element.get("ColumnDef", {})
+                constraints = [element] if "Constraint" in element else definition.get("constraints", [])
+                for constraint in constraints:
+                    _check(constraint.get("Constraint", {}), table, checks, pending)
+                    checked[table] |= _check_columns(constraint.get("Constraint", {}), definition.get("colname"))
+        elif kind == "AlterTableStmt" and body.get("relation"):
+            table = _relation(body["relation"])
+            for entry in body.get("cmds", []):
+                cmd = entry.get("AlterTableCmd", {})
+                if cmd.get("subtype") == "AT_AddConstraint":
+                    constraint = (cmd.get("def") or {}).get("Constraint", {})
+                    _check(constraint, table, checks, pending)
+                    checked.setdefault(table, set()).update(_check_columns(constraint, None))
+                elif cmd.get("subtype") == "AT_ValidateConstraint" and cmd.get("name") in pending:
+                    owner, column = pending.pop(cmd["name"])
+                    checks.setdefault(owner, set()).add(column)
+                elif cmd.get("subtype") == "AT_DropConstraint":
+                    pending.pop(cmd.get("name", ""), None)
+    return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
+                   {k: frozenset(v) for k, v in checked.items()})
+
+
+def _check_columns(constraint: dict[str, Any], column: str | None) -> set[str]:
+    """The columns a CHECK constraint reads (a column constraint reads its own column)."""
+    if constraint.get("contype") != "CONSTR_CHECK":
+        return set()
+    found = {column} if column else set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            fields = node.get("ColumnRef", {}).get("fields") if "ColumnRef" in node else None
+            if fields and "String" in fields[-1]:
+                found.add(fields[-1]["String"]["sval"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(constraint.get("raw_expr"))
+    return found
+
+
+def _relation(relation: dict[str, Any]) -> str:
+    return f"{relation.get('schemaname') or 'public'}.{relation.get('relname')}"
+
+
+def _check(constraint: dict[str, Any], table: str, checks: dict[str, set[str]],
+           pending: dict[str, tuple[str, str]]) -> None:
+    if constraint.get("contype") != "CONSTR_CHECK":
+        return
+    test = (constraint.get("raw_expr") or {}).get("NullTest", {})
+    fields = (test.get("arg") or {}).get("ColumnRef", {}).get("fields", [])
+    if test.get("nulltesttype") != "IS_NOT_NULL" or len(fields) != 1 or "String" not in fields[0]:
+        return
+    column = fields[0]["String"]["sval"]
+    if constraint.get("skip_validation"):
+        pending[constraint.get("conname", "")] = (table, column)
+    else:
+        checks.setdefault(table, set()).add(column)
+
+
+def live_catalog(conn: Any) -> Catalog:
+    """The target's tables, column types and validated NOT NULL checks (read-only catalog queries)."""
+    checks: dict[str, set[str]] = {}
+    checked: dict[str, set[str]] = {}
+    for schema, table, definition, validated, columns in conn.execute(_CHECKS_SQL).fetchall():
+        checked.setdefault(f"{schema}.{table}", set()).update(str(c) for c in columns)
+        match = _NOT_NULL_CHECK_RE.match(str(definition))
+        if match and validated:
+            checks.setdefault(f"{schema}.{table}", set()).add(match.group("column"))
+    return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
+                   {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()})
+
+
+class LazyCatalog:
+    """A catalog read only when a rule first asks (folding the earlier files costs a parse of each)."""
+
+    def __init__(self, load: Callable[[], Catalog]) -> None:
+        self._load = load
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, loaded on first use."""
+        if self._catalog is None:
+            self._catalog = self._load()
+        return self._catalog
+
+    @property
+    def source(self) -> str:
+        """See `Catalog.source`."""
+        return self.catalog.source
+
+    def type_change_rewrites(self, table: str, column: str, new_type: str) -> bool | None:
+        """See `Catalog.type_change_rewrites`."""
+        return self.catalog.type_change_rewrites(table, column, new_type)
+
+    def has_not_null_check(self, table: str, column: str) -> bool:
+        """See `Catalog.has_not_null_check`."""
+        return self.catalog.has_not_null_check(table, column)
+
+    def check_reads(self, table: str, column: str) -> bool:
+        """See `Catalog.check_reads`."""
+        return self.catalog.check_reads(table, column)

@@ -21,6 +21,7 @@ from dbworkbench.core.planner import StepAction, plan_forward
 from dbworkbench.core.session import open_session
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.errors import PlanError
+from dbworkbench.lint.lock_queue import measure_queue
 from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
 
@@ -125,7 +126,7 @@ def analyze(settings: Settings) -> list[StatementReport]:
         reports: list[StatementReport] = []
         for step in prepared:
             try:
-                reports += _rehearse_step(conn, step, stats, server_major)
+                reports += _rehearse_step(conn, step, stats, server_major, settings.environment.lock_timeout)
             except psycopg.Error as exc:
                 raise PlanError(f"{step.script} fails when rehearsed on a copy of the schema, so it would fail on "
                                 f"the target too: {str(exc).strip().splitlines()[0]}. Nothing was run on the target.",
@@ -133,15 +134,39 @@ def analyze(settings: Settings) -> list[StatementReport]:
         return reports
 
 
+_EXISTING_TABLES = ("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    "AND n.nspname NOT LIKE 'pg\\_%'")
+
+
+def _queue_sentences(conn: psycopg.Connection[Any], step: PreparedStep, effects: list[StatementEffect],
+                     existing: dict[str, tuple[str, str]], lock_timeout: str | None) -> dict[int, list[str]]:
+    """For the first statement locking each pre-existing table: the lock queue, rehearsed (`lint.lock_queue`)."""
+    said: dict[int, list[str]] = {}
+    seen: set[str] = set()
+    texts = [s.text for s in step.statements]
+    for effect in effects:
+        fresh = sorted(t for t in effect.locks if t in existing and t not in seen)
+        seen.update(fresh)
+        if fresh:
+            queue = measure_queue(conn, texts, effect.index, tuple(existing[t] for t in fresh))
+            said.setdefault(effect.index, []).append(queue.sentence(lock_timeout))
+    return said
+
+
 def _rehearse_step(conn: psycopg.Connection[Any], step: PreparedStep, stats: dict[str, TableStats],
-                   server_major: int) -> list[StatementReport]:
+                   server_major: int, lock_timeout: str | None = None) -> list[StatementReport]:
     """One file's measured statements; the file is then applied to the copy so the next file sees it."""
     reports: list[StatementReport] = []
-    for effect in rehearse(conn, step.text.text, server_major=server_major):
+    existing = {str(r[1]): (str(r[0]), str(r[1])) for r in conn.execute(_EXISTING_TABLES).fetchall()}
+    effects = rehearse(conn, step.text.text, server_major=server_major)
+    queued = _queue_sentences(conn, step, effects, existing, lock_timeout) \
+        if runs_in_one_transaction(step.text.text, server_major) else {}
+    for effect in effects:
         statement = step.statements[effect.index]
         reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
                                        " ".join(statement.text.split())[:100], effect,
-                                       tuple(consequences(effect, stats))))
+                                       tuple(consequences(effect, stats)) + tuple(queued.get(effect.index, ()))))
     if runs_in_one_transaction(step.text.text, server_major):
         with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
             for statement in step.statements:

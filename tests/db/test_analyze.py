@@ -42,3 +42,23 @@ def test_pending_statements_are_measured_and_sized(analyzed: Project, settings_o
     assert main(["analyze"]) == 0
     out = capsys.readouterr().out
     assert "sql/V3__token.sql" in out and "rewrites orders" in out
+
+
+def test_the_lock_queue_is_rehearsed_behind_an_open_reader(analyzed: Project, settings_of: Any) -> None:
+    project = analyzed
+    project.write("V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+                                    "CREATE TABLE notes (id bigint);\n")
+    migrations.migrate(settings_of(project))
+    project.write("V2__flag.sql", "UPDATE notes SET id = id WHERE false;\nALTER TABLE orders ADD COLUMN flag boolean;\n"
+                                  "ALTER TABLE orders ADD COLUMN seen boolean;\n")
+    project.write("V3__index.sql", "CREATE INDEX orders_note ON orders (note);\n")
+    reports = analyze(settings_of(project))
+    said = {(r.script, r.index): r.consequences for r in reports}
+    alter = [s for s in said[("sql/V2__flag.sql", 1)] if "queues" in s]
+    assert alter and "blocks readers and writers" in alter[0] and "lock_timeout 5s" in alter[0], said
+    assert any(s.startswith("waits for nobody") for s in said[("sql/V2__flag.sql", 0)]), said
+    assert not any("queues" in s or "waits for nobody" in s for s in said[("sql/V2__flag.sql", 2)]), \
+        "orders is already locked by the statement before: it does not queue again"
+    assert any(s.startswith("waits for nobody") for s in said[("sql/V3__index.sql", 0)]), \
+        "CREATE INDEX's SHARE lock lets readers through (it blocks writers, said elsewhere)"
+    assert project.query("SELECT count(*) FROM information_schema.columns WHERE column_name = 'flag'") == [(0,)]

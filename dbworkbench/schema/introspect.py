@@ -40,6 +40,13 @@ def _user(ns: str = "n") -> str:
     return USER_SCHEMA.format(ns=ns)
 
 
+def _describe(oid: str, catalog: str, sub: str = "0") -> str:
+    """The object's comment, as a scalar subquery: planned once, where obj_description() looks its catalog up by
+    name on every row (a third of the columns query's time on 2 000 tables)."""
+    return (f"(SELECT description FROM pg_description WHERE objoid = {oid} AND classoid = '{catalog}'::regclass "
+            f"AND objsubid = {sub})")
+
+
 def _own(oid: str) -> str:
     return NOT_EXTENSION.format(oid=oid)
 
@@ -48,7 +55,7 @@ RELATIONS = (f"SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
              f"AND {_own('c.oid')} AND c.relkind IN ('r', 'p') AND NOT (n.nspname || '.' || c.relname = ANY(%(hidden)s))")
 
 QUERIES = {
-    "schemas": f"SELECT n.nspname, pg_get_userbyid(n.nspowner), obj_description(n.oid, 'pg_namespace'), "
+    "schemas": f"SELECT n.nspname, pg_get_userbyid(n.nspowner), {_describe('n.oid', 'pg_namespace')}, "
                f"COALESCE(n.nspacl, acldefault('n', n.nspowner))::text[] FROM pg_namespace n WHERE {_user()} AND {_own('n.oid')}",
     "tables": f"SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, "
               f"CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
@@ -56,7 +63,7 @@ QUERIES = {
               f"ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
               f"WHERE i.inhrelid = c.oid AND c.relispartition), "
               f"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
-              f"obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
+              f"{_describe('c.oid', 'pg_class')}, pg_get_userbyid(c.relowner), "
               f"COALESCE(c.relacl, acldefault('r', c.relowner))::text[] "
               f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN ({RELATIONS})",
     "columns": f"SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
@@ -64,15 +71,15 @@ QUERIES = {
                f"CASE WHEN a.attcollation <> t.typcollation THEN (SELECT quote_ident(collname) FROM pg_collation "
                f"WHERE oid = a.attcollation) END, NULLIF(a.attidentity, ''), "
                f"CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-               f"col_description(a.attrelid, a.attnum), COALESCE(a.attacl::text[], '{{}}') "
+               f"{_describe('a.attrelid', 'pg_class', 'a.attnum')}, COALESCE(a.attacl::text[], '{{}}') "
                f"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
                f"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                f"WHERE a.attrelid IN ({RELATIONS}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum",
     "constraints": f"SELECT conrelid, conname, contype, pg_get_constraintdef(oid), convalidated, "
-                   f"obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conrelid IN ({RELATIONS}) "
+                   f"{_describe('oid', 'pg_constraint')} FROM pg_constraint WHERE conrelid IN ({RELATIONS}) "
                    f"AND contype <> 'n' AND conislocal ORDER BY conrelid, conname",
     "indexes": f"SELECT i.indrelid, c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid, "
-               f"obj_description(i.indexrelid, 'pg_class') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+               f"{_describe('i.indexrelid', 'pg_class')} FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                f"WHERE i.indrelid IN ({RELATIONS}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
                f"WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')) "
                f"AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1, 2",
@@ -86,31 +93,31 @@ QUERIES = {
              f"ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid "
              f"AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass "
              f"JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
-             f"WHERE r.ev_class = c.oid AND d.refobjid <> c.oid ORDER BY 1), obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner), "
+             f"WHERE r.ev_class = c.oid AND d.refobjid <> c.oid ORDER BY 1), {_describe('c.oid', 'pg_class')}, pg_get_userbyid(c.relowner), "
              f"COALESCE(c.relacl, acldefault('r', c.relowner))::text[] FROM pg_class c "
              f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND {_user()} AND {_own('c.oid')}",
     "sequences": f"SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, "
                  f"s.seqmax, s.seqcache, s.seqcycle, (SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname) "
                  f"FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-                 f"WHERE d.objid = c.oid AND d.deptype = 'a' AND d.refobjsubid > 0), obj_description(c.oid, 'pg_class') "
+                 f"WHERE d.objid = c.oid AND d.deptype = 'a' AND d.refobjsubid > 0), {_describe('c.oid', 'pg_class')} "
                  f"FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                  f"WHERE {_user()} AND {_own('c.oid')} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid "
                  f"AND d.deptype = 'i') AND NOT (n.nspname || '.' || c.relname = ANY(%(hidden)s))",
     "enums": f"SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), "
-             f"obj_description(t.oid, 'pg_type') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+             f"{_describe('t.oid', 'pg_type')} FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
              f"JOIN pg_enum e ON e.enumtypid = t.oid WHERE {_user()} AND {_own('t.oid')} GROUP BY t.oid, n.nspname, t.typname",
     "domains": f"SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, "
                f"ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' "
-               f"ORDER BY k.conname), obj_description(t.oid, 'pg_type') FROM pg_type t "
+               f"ORDER BY k.conname), {_describe('t.oid', 'pg_type')} FROM pg_type t "
                f"JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'd' AND {_user()} AND {_own('t.oid')}",
     "composites": f"SELECT n.nspname, t.typname, ARRAY(SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) "
                   f"FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped "
-                  f"ORDER BY a.attnum), obj_description(t.oid, 'pg_type') FROM pg_type t JOIN pg_namespace n "
+                  f"ORDER BY a.attnum), {_describe('t.oid', 'pg_type')} FROM pg_type t JOIN pg_namespace n "
                   f"ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid WHERE t.typtype = 'c' "
                   f"AND c.relkind = 'c' AND {_user()} AND {_own('t.oid')}",
     "functions": f"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, "
                  f"CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE '' END, "
-                 f"obj_description(p.oid, 'pg_proc'), pg_get_userbyid(p.proowner), "
+                 f"{_describe('p.oid', 'pg_proc')}, pg_get_userbyid(p.proowner), "
                  f"COALESCE(p.proacl, acldefault('f', p.proowner))::text[] "
                  f"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {_user()} AND {_own('p.oid')}",
     "extensions": "SELECT x.extname, n.nspname, x.extversion FROM pg_extension x "

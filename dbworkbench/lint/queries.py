@@ -21,6 +21,7 @@ from typing import Any
 from dbworkbench.core.lexer import UnterminatedError, split_statements
 from dbworkbench.lint.findings import Severity
 from dbworkbench.lint.rules import Hit
+from dbworkbench.lint.rules_types import type_text
 
 Tables = dict[str, dict[str, str]]
 """`schema.table` → column → type (with its modifiers), as the migration meets them."""
@@ -86,16 +87,6 @@ def read_queries(folder: Path | None) -> list[AppQuery]:
 
 def _name(relation: dict[str, Any]) -> str:
     return f"{relation.get('schemaname') or 'public'}.{relation.get('relname')}"
-
-
-def type_text(column: dict[str, Any]) -> str:
-    """A ColumnDef's type as written, with its modifiers: `varchar(50)`, `numeric(10,2)`, `text`, `int8[]`."""
-    type_name = column.get("typeName") or {}
-    names = [n["String"]["sval"] for n in type_name.get("names", []) if "String" in n]
-    mods = [str(m["A_Const"]["ival"].get("ival", 0)) for m in type_name.get("typmods", [])
-            if "A_Const" in m and "ival" in m["A_Const"]]
-    text = ".".join(n for n in names if n != "pg_catalog") or "?"
-    return text + (f"({','.join(mods)})" if mods else "") + ("[]" * len(type_name.get("arrayBounds", [])))
 
 
 def _plain_not_null(column: dict[str, Any]) -> bool:

@@ -203,28 +203,29 @@ def _sequences(a: SchemaSnapshot, b: SchemaSnapshot, builder: Builder) -> None:
                     "drops the sequence: its position (the next value it gives) is lost", data_loss=True)
 
 
-def _owner_column(seq: Sequence, snapshot: SchemaSnapshot) -> Column | None:
-    """The column of `snapshot` that owns the sequence (OWNED BY), when there is one."""
+def _owner(seq: Sequence, snapshot: SchemaSnapshot) -> tuple[str, str] | None:
+    """The (table key, column) of `snapshot` whose column owns the sequence (OWNED BY), when that table is there."""
     if not seq.owned_by:
         return None
     owner, _, column = seq.owned_by.rpartition(".")
     owner, column = owner.replace('"', ""), column.replace('"', "")
-    for table in (owner, f"{seq.schema}.{owner}", f"public.{owner}"):
-        if table in snapshot.tables:
-            return next((c for c in snapshot.tables[table].columns if c.name == column), None)
-    return None
+    table = next((t for t in (owner, f"{seq.schema}.{owner}", f"public.{owner}") if t in snapshot.tables), None)
+    return None if table is None else (table, column)
+
+
+def _owner_column(seq: Sequence, snapshot: SchemaSnapshot) -> Column | None:
+    """The column of `snapshot` that owns the sequence (OWNED BY), when there is one."""
+    found = _owner(seq, snapshot)
+    return None if found is None else next((c for c in snapshot.tables[found[0]].columns if c.name == found[1]), None)
 
 
 def _goes_with_its_owner(seq: Sequence, a: SchemaSnapshot, b: SchemaSnapshot) -> bool:
     """The sequence is OWNED BY a column that this diff drops (with its table, or alone)."""
-    if not seq.owned_by:
+    found = _owner(seq, a)
+    if found is None:
         return False
-    owner, _, column = seq.owned_by.rpartition(".")
-    owner, column = owner.replace('"', ""), column.replace('"', "")
-    for table in (owner, f"{seq.schema}.{owner}", f"public.{owner}"):
-        if table in a.tables:
-            kept = b.tables.get(table)
-            return kept is None or all(c.name != column for c in kept.columns)
-    return False
+    kept = b.tables.get(found[0])
+    return kept is None or all(c.name != found[1] for c in kept.columns)
+
 
 __all__ = ["Change", "SchemaDiff", "diff"]

@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from dbworkbench.app.adoption_liquibase import liquibase_applied
 from dbworkbench.app.gate import Confirm
 from dbworkbench.app.maintenance import execute_reviewed
 from dbworkbench.app.reports import WriteReport
@@ -36,7 +37,7 @@ from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, DiscoveryError, IntegrityError, PlanError
 
 TOOLS = {"flyway": "flyway_schema_history", "golang-migrate": "schema_migrations", "dbmate": "schema_migrations",
-         "sqitch": "sqitch.changes"}
+         "sqitch": "sqitch.changes", "liquibase": "databasechangelog"}
 """Tools `adopt` reads, with their default history table."""
 
 
@@ -94,6 +95,7 @@ def adopt(settings: Settings, tool: str, *, table: str | None = None, dry_run: b
     with open_session(settings, write=not dry_run, purpose=Verb.ADOPT.value) as session:
         name = _their_table(session, table or TOOLS[tool], tool)
         theirs = _sqitch(session.conn, name, settings.migrations_dir) if tool == "sqitch" else \
+            _liquibase(session.conn, name, settings.migrations_dir) if tool == "liquibase" else \
             _read(session.conn, tool, name)
         files = found.by_version()
         if theirs.upto is not None:
@@ -128,7 +130,13 @@ def adopt(settings: Settings, tool: str, *, table: str | None = None, dry_run: b
     done = {f.key for f in adopted}
     pending = [f.script for f in found.versioned if f.key not in done and not (
         theirs.baseline and f.version is not None and f.version <= Version.parse(theirs.baseline))]
-    return AdoptReport(tool, name, layout, tuple(f.script for f in adopted), tuple(pending), tuple(notes), write)
+    return AdoptReport(tool, name, layout, tuple(_label(f, layout) for f in adopted), tuple(pending), tuple(notes),
+                       write)
+
+
+def _label(file: MigrationFile, layout: str) -> str:
+    """How the report names a file (a Liquibase file holds many changesets: each is named too)."""
+    return f"{file.script} ({file.description})" if layout == "liquibase" else file.script
 
 
 def _raw(file: MigrationFile) -> str:
@@ -207,6 +215,11 @@ def _sqitch(conn: psycopg.Connection[Any], table: str, folder: Path) -> Theirs:
     notes = ("verify/ scripts are Sqitch's own: dbworkbench does not run them",) if (folder / "verify").is_dir() \
         else ()
     return Theirs({str(position): None for position in range(1, len(rows) + 1)}, notes=notes)
+
+
+def _liquibase(conn: psycopg.Connection[Any], table: str, folder: Path) -> Theirs:
+    applied, notes = liquibase_applied(conn, table, folder)
+    return Theirs(dict.fromkeys(applied), notes=tuple(notes))
 
 
 def _golang(rows: list[tuple[Any, ...]], table: str) -> Theirs:

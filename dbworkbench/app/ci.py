@@ -23,15 +23,16 @@ from dbworkbench.app.conflicts import changed_migrations, changed_since
 from dbworkbench.app.conflicts import conflicts as colliding
 from dbworkbench.app.inspection import validate
 from dbworkbench.app.roundtrip import roundtrip
-from dbworkbench.app.safety import lint
 from dbworkbench.app.schema_as_code import drift, plan
 from dbworkbench.app.scratch import fresh_migrated
 from dbworkbench.app.seeds import migrate_seeded, seed_files
 from dbworkbench.config import Settings
 from dbworkbench.config.roles import load_roles
+from dbworkbench.core.db import ASSUMED_SERVER_MAJOR
 from dbworkbench.core.discovery import MigrationFile, MigrationSet
 from dbworkbench.core.layouts import project_migrations
 from dbworkbench.errors import DbWorkbenchError, ExitCode, MigrationFailedError
+from dbworkbench.lint.project import lint_migrations
 from dbworkbench.schema.desired import desired_dir
 from dbworkbench.schema.templates import Fresh
 
@@ -184,8 +185,7 @@ def _history(migrated: Settings) -> Check:
 def _lint(settings: Settings, chosen: list[MigrationFile], since: str | None) -> Check:
     if not chosen:
         return Check("lint", Outcome.PASS, f"no migration changed since {since}")
-    paths = [str(settings.migrations_dir / m.script) for m in chosen]
-    report = lint(settings, paths=paths)
+    report = lint_migrations(settings, chosen, server_major=ASSUMED_SERVER_MAJOR)  # each file, approvals as usual
     cases = []
     unsafe_anywhere = set(report.unsafe)
     for (_path, findings), migration in zip(report.files, chosen, strict=True):

@@ -152,10 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="snapshot", help="with snapshot: the file name's description")
     p = add(Verb.ADOPT, "take over a project another tool migrated: record in dbworkbench's history what its history "
             "table says ran (theirs is left as it is)", json=True, writer=True)
-    p.add_argument("--from", dest="tool", required=True, choices=("flyway", "golang-migrate", "dbmate", "sqitch"),
+    p.add_argument("--from", dest="tool", required=True, choices=("flyway", "golang-migrate", "dbmate", "sqitch", "liquibase"),
                    help="the tool whose history table and file layout to read")
     p.add_argument("--table", metavar="NAME", help="its history table, `table` or `schema.table` (default: the "
-                   "tool's own: flyway_schema_history, schema_migrations)")
+                   "tool's own: flyway_schema_history, schema_migrations, sqitch.changes, databasechangelog)")
     p = add(Verb.ROLES, "make the cluster's roles, memberships and grants match roles/ (plan shows, apply runs)",
             json=True, writer=True)
     p.add_argument("action", choices=[a.value for a in RolesAction], help="plan: what would run; apply: run it")

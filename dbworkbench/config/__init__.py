@@ -41,7 +41,7 @@ _TOP_KEYS = {
     "placeholders", "environments", "lock_timeout", "statement_timeout", "theme", "keys", "lock_retries",
     "lock_retry_backoff", "scratch_cache", "scratch_url", "layout", "hooks", "queries",
 }
-LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate", "sqitch")
+LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate", "sqitch", "liquibase")
 """The migration folder layouts dbworkbench reads (`core.layouts`)."""
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 

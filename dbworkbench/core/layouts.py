@@ -5,6 +5,7 @@
 - `golang-migrate`: `<version>_<name>.up.sql` and `<version>_<name>.down.sql` in the folder itself.
 - `dbmate`: `<version>_<name>.sql` holding `-- migrate:up` (optionally `transaction:false`) and `-- migrate:down`.
 - `sqitch`: `sqitch.plan` with `deploy/` and `revert/` (`core.layouts_sqitch`; versions are plan positions).
+- `liquibase`: formatted SQL changelogs, a changeset each (`core.layouts_liquibase`; versions are positions).
 
 Each file becomes the same `MigrationFile` dbworkbench's own names give, so planning, history, lint and undo work
 alike; a dbmate file's up part keeps the lines before its down marker, so error positions are the file's own lines.
@@ -29,6 +30,7 @@ from dbworkbench.core.discovery import (
     read_text,
     sql_files,
 )
+from dbworkbench.core.layouts_liquibase import read_liquibase
 from dbworkbench.core.layouts_sqitch import read_sqitch
 from dbworkbench.core.migration_cache import cached_migrations
 from dbworkbench.core.scripts import checksum, wants_no_transaction
@@ -75,6 +77,8 @@ def read_layout(folder: Path, layout: str) -> MigrationSet:
     problems: list[tuple[str, str]] = []
     if layout == "sqitch":
         found = read_sqitch(folder, problems)
+    elif layout == "liquibase":
+        found = read_liquibase(folder, problems)[0]
     else:
         scripts = [script for script, _ in sql_files(folder, problems) if "/" not in script]  # neither tool recurses
         found = _golang(folder, scripts, problems) if layout == "golang-migrate" else _dbmate(folder, scripts,

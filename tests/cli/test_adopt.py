@@ -96,7 +96,7 @@ def _schema_difference(left: str, right: str) -> list[str]:
     from dbworkbench.schema.introspect import introspect
 
     hidden = frozenset({"public.dbworkbench_history", "public.dbworkbench_history_events", "public.schema_migrations",
-                        "public.flyway_schema_history"})
+                        "public.flyway_schema_history", "public.databasechangelog", "public.databasechangeloglock"})
     with psycopg.connect(left) as a, psycopg.connect(right) as b:
         changes = diff(introspect(a, hidden=hidden), introspect(b, hidden=hidden), allow_data_loss=True).changes
     return [c.sql for c in changes]
@@ -368,3 +368,74 @@ def test_sqitch_adopted_part_way_then_continued_and_a_changed_script_refuses(
     (folder / "deploy" / "renamed.sql").write_text(SQITCH_SCRIPTS["deploy/appschema.sql"])
     code, _, err = run(capsys, "adopt", "--from", "sqitch", "--url", theirs)
     assert code == 5 and "plan was edited" in err, err
+
+
+LIQUIBASE = Path(os.environ.get("PEERLAB", "/tmp/peerlab")) / "node" / "node_modules" / "liquibase" / "dist" / \
+    "liquibase" / "liquibase"
+LIQUIBASE_FILES = {
+    "001_init.sql": "--liquibase formatted sql\n\n--changeset ann:1\nCREATE TABLE accounts (id int PRIMARY KEY, "
+                    "email text);\n--rollback DROP TABLE accounts;\n\n--changeset ann:2 runInTransaction:false\n"
+                    "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n--rollback DROP INDEX accounts_email;\n",
+    "002_orders.sql": "--liquibase formatted sql\n\n--changeset bob:orders-1\nCREATE TABLE orders (id int PRIMARY KEY, "
+                      "account_id int REFERENCES accounts);\nALTER TABLE accounts ADD COLUMN plan text;\n"
+                      "--rollback ALTER TABLE accounts DROP COLUMN plan;\n--rollback DROP TABLE orders;\n",
+    "changelog.xml": '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog '
+                     'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" '
+                     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org'
+                     '/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n'
+                     '  <include file="001_init.sql" relativeToChangelogFile="true"/>\n'
+                     '  <include file="002_orders.sql" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
+}
+
+
+def _liquibase(server: Server, database: str, folder: Path, count: int | None = None) -> None:
+    """Update with the real Liquibase (Java) where the peers are installed, else write its table's rows."""
+    from tests.conftest import OWNER_PASSWORD
+
+    if LIQUIBASE.exists() and shutil.which("java"):
+        url = f"jdbc:postgresql://127.0.0.1:{server.status.port}/{database}"
+        command = ["update-count", "--count", str(count)] if count else ["update"]
+        done = subprocess.run([str(LIQUIBASE), "--changelog-file=changelog.xml", f"--url={url}",
+                        f"--username={server.owner}", f"--password={OWNER_PASSWORD}", "--log-level=off", *command],
+                       cwd=folder, check=False, capture_output=True, timeout=300, text=True)
+        assert done.returncode == 0, (done.stdout + done.stderr).replace(OWNER_PASSWORD, "***")[-3000:]
+        return
+    changesets = [("1", "ann", "001_init.sql", "CREATE TABLE accounts (id int PRIMARY KEY, email text)"),
+                  ("2", "ann", "001_init.sql", "CREATE INDEX accounts_email ON accounts (email)"),
+                  ("orders-1", "bob", "002_orders.sql", "CREATE TABLE orders (id int PRIMARY KEY, account_id int "
+                   "REFERENCES accounts); ALTER TABLE accounts ADD COLUMN plan text")][:count]
+    with psycopg.connect(server.conninfo(database), autocommit=True) as conn:
+        conn.execute("CREATE TABLE databasechangelog (id varchar(255) NOT NULL, author varchar(255) NOT NULL, "
+                     "filename varchar(255) NOT NULL, dateexecuted timestamp NOT NULL, orderexecuted int NOT NULL, "
+                     "exectype varchar(10) NOT NULL, md5sum varchar(35))")
+        for order, (change, author, filename, text) in enumerate(changesets, 1):
+            conn.execute(text.encode())
+            conn.execute("INSERT INTO databasechangelog VALUES (%s, %s, %s, now(), %s, 'EXECUTED', NULL)",
+                         [change, author, filename, order])
+
+
+@pytest.mark.parametrize("server", ["pg15_owner"], indirect=True)
+def test_liquibase_adopted_part_way_then_continued_over_tcp_as_the_owner_role(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], server: Server,
+        any_database: str, any_prod_database: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    ours, theirs = any_database, any_prod_database
+    folder = _project(tmp_path, monkeypatch, ours, "liquibase")
+    for name, text in LIQUIBASE_FILES.items():
+        (folder / name).write_text(text)
+    _liquibase(server, str(conninfo_to_dict(ours)["dbname"]), folder, count=2)
+    _liquibase(server, str(conninfo_to_dict(theirs)["dbname"]), folder)
+    code, out, err = run(capsys, "adopt", "--from", "liquibase")
+    assert code == 0 and "2 applied, 1 pending" in out and "(ann:2)" in out and "MD5SUM" in out, out + err
+    code, out, err = run(capsys, "migrate")
+    assert code == 0 and _schema_difference(ours, theirs) == [], out + err
+    code, out, err = run(capsys, "down", "--steps", "2")
+    assert code == 0, out + err
+    with psycopg.connect(ours) as conn:
+        assert conn.execute("SELECT to_regclass('orders'), to_regclass('accounts_email')").fetchone() == (None, None)
+        assert conn.execute("SELECT count(*) FROM databasechangelog").fetchone() == (2,), "Liquibase's rows untouched"
+    with psycopg.connect(ours, autocommit=True) as conn:
+        conn.execute("UPDATE databasechangelog SET exectype = 'FAILED' WHERE id = '1'")
+    code, _, err = run(capsys, "adopt", "--from", "liquibase", "--url", ours)
+    assert code == 5 and "failed changesets: ann:1" in err, err

@@ -69,7 +69,7 @@ def test_writers_refuse_another_tool_s_layout(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="golang-migrate"):
         new(settings, ["add", "users"])
     assert list((tmp_path / "sql").iterdir()) == []
-    (tmp_path / "dbworkbench.toml").write_text('layout = "liquibase"\n')
+    (tmp_path / "dbworkbench.toml").write_text('layout = "alembic"\n')
     with pytest.raises(ConfigError, match="unknown layout|is not a layout"):
         load_settings(tmp_path, environ={})
 
@@ -96,3 +96,24 @@ def test_a_sqitch_plan_orders_changes_and_a_reworked_change_keeps_its_tagged_scr
     (folder / "sqitch.plan").unlink()
     with pytest.raises(DiscoveryError, match="sqitch.plan"):
         read_layout(folder, "sqitch")
+
+
+def test_liquibase_formatted_sql_changesets_are_migrations_in_the_master_changelog_s_order(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {
+        "a.sql": "--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE a ();\n--rollback DROP TABLE a;\n",
+        "b.sql": "--liquibase formatted sql\n\n--changeset bob:x runInTransaction:false\nCREATE INDEX CONCURRENTLY i "
+                 "ON a (x);\n--changeset bob:y\nSELECT 1;\n--rollback not required\n",
+        "notes.sql": "-- not a changelog\nSELECT 1;\n",
+        "changelog.xml": '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">'
+                         '<include file="b.sql"/><include file="./a.sql"/></databaseChangeLog>'})
+    found = read_layout(folder, "liquibase")
+    assert [(f.key, f.script, f.description, f.no_transaction, f.undo_sql) for f in found.versioned] == [
+        ("1", "b.sql", "bob:x", True, None), ("2", "b.sql", "bob:y", False, None),
+        ("3", "a.sql", "ann:1", False, "DROP TABLE a;\n")]
+    assert found.versioned[0].up_sql.count("\n") >= 3, "the changeset keeps its lines' numbers in the file"
+    (folder / "c.sql").write_text("--liquibase formatted sql\n--changeset ann:1\nSELECT 2;\n")
+    (folder / "changelog.xml").write_text("<databaseChangeLog><include file='gone.sql'/>")
+    with pytest.raises(DiscoveryError) as caught:
+        read_layout(folder, "liquibase")
+    said = " ".join(p for _, p in caught.value.problems)
+    assert "is also in a.sql:2" in said and "not valid XML" in said, said

@@ -113,10 +113,13 @@ def fan_out(args: argparse.Namespace, settings: Settings) -> int:
         if events is not None and events is not sys.stdout:
             events.close()
     if args.json:
-        print(json.dumps({"targets": [{"target": r.target, "outcome": r.outcome.value, "exit_code": int(r.exit_code),
-                                       "summary": summary(r.report) if r.report is not None else "",
-                                       "error": r.error, "seconds": round(r.seconds, 3)} for r in report.results]},
-                         indent=2))
+        data: dict[str, Any] = {"targets": [
+            {"target": r.target, "outcome": r.outcome.value, "exit_code": int(r.exit_code),
+             "summary": summary(r.report) if r.report is not None else "", "error": r.error,
+             "seconds": round(r.seconds, 3)} for r in report.results]}
+        if verb is Verb.STATUS and getattr(args, "targets", False):
+            data["grid"] = _grid_json(settings.environment.name, report)
+        print(json.dumps(data, indent=2))
     else:
         for result in report.results:
             if result.outcome is fleet.Outcome.NOT_STARTED:
@@ -210,6 +213,17 @@ def _applied_line(report: Any) -> str:
     if report.dry_run_sql is not None:
         return f"would run {len(report.planned)} file(s)"
     return f"{len(report.steps)} file(s) run" if report.steps else "nothing to do"
+
+
+def _grid_json(environment: str, report: Any) -> dict[str, Any]:
+    """The grid as data: the migration keys, and per target its state of each (and where it stands)."""
+    from dbworkbench.app.fleet_grid import grid_of
+
+    grid = grid_of(environment, report)
+    return {"migrations": list(grid.keys), "targets": [
+        {"target": row.target, "version": row.version, "applied": row.applied, "pending": row.pending,
+         "problems": row.problems, "error": row.error, "states": {k: v.value for k, v in row.states.items()}}
+        for row in grid.rows]}
 
 
 def _grid(environment: str, report: Any) -> str:

@@ -89,6 +89,10 @@ def test_fifty_databases_migrate_concurrently_and_a_rerun_touches_none(
     code, out, _ = run(capsys, "status", "--targets")
     assert code == 0 and out.count("version 2 · applied 2 · pending 0") == 50, out
     assert "  1   2" in out, "the grid's header names the versions"
+    code, out, _ = run(capsys, "status", "--targets", "--json")
+    grid = json.loads(out)["grid"]
+    assert grid["migrations"] == ["1", "2"] and len(grid["targets"]) == 50, grid
+    assert all(t["states"] == {"1": "applied", "2": "applied"} and t["pending"] == 0 for t in grid["targets"]), grid
     assert run(capsys, "validate")[0] == 0
 
 

@@ -20,6 +20,8 @@ _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": 
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
 _TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
 _NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
+_FUNCTIONS_SQL = ("SELECT p.proname, p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                  "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _CHECKS_SQL = ("SELECT n.nspname, c.relname, pg_get_constraintdef(k.oid), k.convalidated, ARRAY(SELECT a.attname "
                "FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) FROM pg_constraint k "
                "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -37,6 +39,8 @@ class Catalog:
     """Where it came from: `target` or `files`."""
     checked: dict[str, frozenset[str]] = field(default_factory=dict)
     """`schema.table` → columns some CHECK constraint reads (a type change verifies those again: a scan)."""
+    volatility: dict[str, str] = field(default_factory=dict)
+    """User function name (bare, lower case) → `v`olatile, `s`table or `i`mmutable (the most volatile overload)."""
 
     def column_type(self, table: str, column: str) -> str | None:
         """The column's type, when known (`table` as written: unqualified means public)."""
@@ -55,6 +59,10 @@ class Catalog:
     def check_reads(self, table: str, column: str) -> bool:
         """A CHECK constraint of the table reads the column."""
         return column in self.checked.get(qualified(table), frozenset())
+
+    def function_volatility(self, name: str) -> str | None:
+        """A user function's volatility (`v`, `s`, `i`), when the schema has one of that name."""
+        return self.volatility.get(name.lower())
 
 
 def qualified(table: str) -> str:
@@ -100,10 +108,16 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     _, tables = changes_in(sql, catalog.tables)
     checks = {k: set(v) for k, v in catalog.not_null_checks.items() if k in tables}
     checked = {k: set(v) for k, v in catalog.checked.items() if k in tables}
+    volatility = dict(catalog.volatility)
     pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
     for node, _ in statements_of(sql):
         kind, body = next(iter(node.items()))
-        if kind == "CreateStmt":
+        if kind == "CreateFunctionStmt" and body.get("funcname"):
+            name = str(body["funcname"][-1].get("String", {}).get("sval", "")).lower()
+            said = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
+                         if o.get("DefElem", {}).get("defname") == "volatility"), "volatile")
+            volatility[name] = _most_volatile(volatility.get(name), said[0])
+        elif kind == "CreateStmt":
             table = _relation(body["relation"])
             checks[table], checked[table] = set(), set()
             for element in body.get("tableElts", []):
@@ -126,7 +140,13 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                 elif cmd.get("subtype") == "AT_DropConstraint":
                     pending.pop(cmd.get("name", ""), None)
     return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
-                   {k: frozenset(v) for k, v in checked.items()})
+                   {k: frozenset(v) for k, v in checked.items()}, volatility)
+
+
+def _most_volatile(one: str | None, other: str) -> str:
+    """Of two overloads' volatilities, the one that rewrites more (v > s > i)."""
+    order = "isv"
+    return other if one is None or order.index(other) > order.index(one) else one
 
 
 def _check_columns(constraint: dict[str, Any], column: str | None) -> set[str]:
@@ -177,8 +197,12 @@ def live_catalog(conn: Any) -> Catalog:
         match = _NOT_NULL_CHECK_RE.match(str(definition))
         if match and validated:
             checks.setdefault(f"{schema}.{table}", set()).add(match.group("column"))
+    volatility: dict[str, str] = {}
+    for name, kind in conn.execute(_FUNCTIONS_SQL).fetchall():
+        volatility[str(name).lower()] = _most_volatile(volatility.get(str(name).lower()), str(kind))
     return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
-                   {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()})
+                   {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()},
+                   volatility)
 
 
 class LazyCatalog:
@@ -207,6 +231,10 @@ class LazyCatalog:
     def has_not_null_check(self, table: str, column: str) -> bool:
         """See `Catalog.has_not_null_check`."""
         return self.catalog.has_not_null_check(table, column)
+
+    def function_volatility(self, name: str) -> str | None:
+        """See `Catalog.function_volatility`."""
+        return self.catalog.function_volatility(name)
 
     def check_reads(self, table: str, column: str) -> bool:
         """See `Catalog.check_reads`."""

@@ -45,6 +45,7 @@ class SchemaKnowledge(Protocol):
     def type_change_rewrites(self, table: str, column: str, new_type: str) -> bool | None: ...
     def has_not_null_check(self, table: str, column: str) -> bool: ...
     def check_reads(self, table: str, column: str) -> bool: ...
+    def function_volatility(self, name: str) -> str | None: ...
 
 
 @dataclass
@@ -152,12 +153,14 @@ def _column_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[Hit]:
             yield Hit("adding-field-with-default", Severity.ERROR,
                       f"before PostgreSQL 11, ADD COLUMN {name} with a DEFAULT rewrites the table.",
                       "Add the column without a default, set the default, then backfill in batches.", location)
-        elif called & VOLATILE_FUNCTIONS:
-            yield Hit("adding-field-with-volatile-default", Severity.ERROR,
-                      f"ADD COLUMN {name} DEFAULT {', '.join(sorted(called & VOLATILE_FUNCTIONS))}() is volatile: "
-                      "every row is rewritten under ACCESS EXCLUSIVE.",
-                      "Add the column without a default (or with a constant one), then backfill in batches "
-                      "(-- dbworkbench:batch size=N).", location)
+        else:
+            volatile = sorted(called & VOLATILE_FUNCTIONS | {f for f in called - VOLATILE_FUNCTIONS if context.schema
+                                                            and context.schema.function_volatility(f) == "v"})
+            if volatile:
+                yield Hit("adding-field-with-volatile-default", Severity.ERROR,
+                          f"ADD COLUMN {name} DEFAULT {', '.join(volatile)}() is volatile: every row is rewritten "
+                          "under ACCESS EXCLUSIVE.", "Add the column without a default (or with a constant one), "
+                          "then backfill in batches (-- dbworkbench:batch size=N).", location)
     type_name, _ = _type_name(column)
     if "CONSTR_IDENTITY" in kinds or type_name in SERIAL_TYPES:
         yield Hit("adding-serial-or-identity-column", Severity.ERROR,

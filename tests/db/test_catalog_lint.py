@@ -41,3 +41,22 @@ def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meet
     assert found[("setting-not-null", 4)] == "info", "a validated CHECK (email IS NOT NULL) makes it free"
     assert found[("setting-not-null", 5)] == ("info" if mode == "target" else "error"), \
         "phone's CHECK exists only on the target"
+
+
+@pytest.mark.parametrize("mode", ["target", "files"])
+def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
+        any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    any_project.write("V1__t.sql", "CREATE TABLE t (id int);\nCREATE FUNCTION fixed() RETURNS int LANGUAGE sql "
+                      "IMMUTABLE AS 'SELECT 1';\n")
+    if mode == "target":
+        assert run(capsys, "migrate")[0] == 0
+        any_project.query("CREATE FUNCTION token() RETURNS text LANGUAGE sql VOLATILE AS 'SELECT random()::text'")
+    else:
+        any_project.write("V1__t.sql", any_project.sql_dir.joinpath("V1__t.sql").read_text() +
+                          "CREATE FUNCTION token() RETURNS text LANGUAGE sql AS 'SELECT random()::text';\n")
+    any_project.write("V2__defaults.sql", "ALTER TABLE t ADD COLUMN a int DEFAULT fixed();\n"
+                      "ALTER TABLE t ADD COLUMN b text DEFAULT token();\n")
+    code, out, _ = run(capsys, *(["lint", "--pending"] if mode == "target" else ["lint"]), "--json")
+    found = _findings(out)
+    assert code == 6 and found.get(("adding-field-with-volatile-default", 2)) == "error", out
+    assert ("adding-field-with-volatile-default", 1) not in found, "an immutable default is evaluated once"

@@ -33,6 +33,7 @@ STATIC_BLIND_SPOTS = {
     "123_varchar_shrinks": "a varchar shrinking and growing look the same without the old type",
     "126_numeric_precision_shrinks": "a numeric precision shrinking and growing look the same without the old type",
     "127_varchar_grows_under_a_check": "whether a CHECK constraint reads the column is in the catalog",
+    "128_default_calls_a_volatile_user_function": "a user function's volatility is in pg_proc, not the file",
 }
 """Files a static linter cannot judge: the catalog holds the answer (a connected lint could ask it)."""
 

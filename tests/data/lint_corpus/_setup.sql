@@ -26,3 +26,5 @@ CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') 
 CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 INSERT INTO readings SELECT date '2025-01-01' + g % 700, g FROM generate_series(1, 3000) g;
 ANALYZE;
+CREATE FUNCTION next_code() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT md5(random()::text) $$;
+CREATE FUNCTION site_name() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'main' $$;

@@ -20,6 +20,9 @@ _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": 
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
 _TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
 _NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
+_SIZES_SQL = ("SELECT n.nspname, c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') "
+              "AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _FUNCTIONS_SQL = ("SELECT p.proname, p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                   "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _CHECKS_SQL = ("SELECT n.nspname, c.relname, pg_get_constraintdef(k.oid), k.convalidated, ARRAY(SELECT a.attname "
@@ -39,6 +42,8 @@ class Catalog:
     """Where it came from: `target` or `files`."""
     checked: dict[str, frozenset[str]] = field(default_factory=dict)
     """`schema.table` → columns some CHECK constraint reads (a type change verifies those again: a scan)."""
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """`schema.table` → (estimated rows, bytes): the target's statistics (files have none; never analysed: -1 rows)."""
     volatility: dict[str, str] = field(default_factory=dict)
     """User function name (bare, lower case) → `v`olatile, `s`table or `i`mmutable (the most volatile overload)."""
 
@@ -63,6 +68,10 @@ class Catalog:
     def function_volatility(self, name: str) -> str | None:
         """A user function's volatility (`v`, `s`, `i`), when the schema has one of that name."""
         return self.volatility.get(name.lower())
+
+    def table_size(self, table: str) -> tuple[int, int] | None:
+        """(estimated rows, bytes) of the table on the target, when known."""
+        return self.sizes.get(qualified(table))
 
 
 def qualified(table: str) -> str:
@@ -139,8 +148,9 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                     checks.setdefault(owner, set()).add(column)
                 elif cmd.get("subtype") == "AT_DropConstraint":
                     pending.pop(cmd.get("name", ""), None)
+    sizes = {k: v for k, v in catalog.sizes.items() if k in tables}  # what the file changes keeps its old size
     return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
-                   {k: frozenset(v) for k, v in checked.items()}, volatility)
+                   {k: frozenset(v) for k, v in checked.items()}, sizes, volatility)
 
 
 def _most_volatile(one: str | None, other: str) -> str:
@@ -200,9 +210,10 @@ def live_catalog(conn: Any) -> Catalog:
     volatility: dict[str, str] = {}
     for name, kind in conn.execute(_FUNCTIONS_SQL).fetchall():
         volatility[str(name).lower()] = _most_volatile(volatility.get(str(name).lower()), str(kind))
+    sizes = {f"{r[0]}.{r[1]}": (int(r[2]), int(r[3])) for r in conn.execute(_SIZES_SQL).fetchall()}
     return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
                    {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()},
-                   volatility)
+                   sizes, volatility)
 
 
 class LazyCatalog:
@@ -235,6 +246,10 @@ class LazyCatalog:
     def function_volatility(self, name: str) -> str | None:
         """See `Catalog.function_volatility`."""
         return self.catalog.function_volatility(name)
+
+    def table_size(self, table: str) -> tuple[int, int] | None:
+        """See `Catalog.table_size`."""
+        return self.catalog.table_size(table)
 
     def check_reads(self, table: str, column: str) -> bool:
         """See `Catalog.check_reads`."""

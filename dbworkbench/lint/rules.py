@@ -21,6 +21,9 @@ VOLATILE_FUNCTIONS = frozenset({
     "timeofday", "nextval", "txid_current", "random_normal", "uuidv4", "uuidv7",
 })
 """Functions whose value differs per row: a DEFAULT calling one rewrites the table."""
+TINY_ROWS = 10_000
+"""At most this many rows (by the target's statistics), with at most `TINY_BYTES`, a blocking index build is brief."""
+TINY_BYTES = 1 << 20
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"})
 """Pseudo-types whose column default is nextval(): adding one to a populated table rewrites it."""
 
@@ -46,6 +49,7 @@ class SchemaKnowledge(Protocol):
     def has_not_null_check(self, table: str, column: str) -> bool: ...
     def check_reads(self, table: str, column: str) -> bool: ...
     def function_volatility(self, name: str) -> str | None: ...
+    def table_size(self, table: str) -> tuple[int, int] | None: ...
 
 
 @dataclass
@@ -105,6 +109,13 @@ def index_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
     if stmt.get("concurrent") or _is_new(context, stmt.get("relation")) or only:
         return
     context.touches_existing = True
+    size = context.schema.table_size(_name(stmt.get("relation"))) if context.schema is not None else None
+    if size is not None and 0 <= size[0] <= TINY_ROWS and size[1] <= TINY_BYTES:
+        yield Hit("require-concurrent-index-creation", Severity.INFO,
+                  f"CREATE INDEX on {_name(stmt.get('relation'))} blocks writes only while it builds, and the table "
+                  f"is tiny on the target (≈{size[0]} rows, {size[1] // 1024} kB): milliseconds.",
+                  "Fine as is; CONCURRENTLY once the table grows.", stmt.get("relation", {}).get("location"))
+        return
     yield Hit("require-concurrent-index-creation", Severity.ERROR,
               f"CREATE INDEX on {_name(stmt.get('relation'))} blocks writes to the table until the index is built.",
               "CREATE INDEX CONCURRENTLY (dbworkbench runs it outside a transaction and resumes after a failure).",

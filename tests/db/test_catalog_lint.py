@@ -60,3 +60,22 @@ def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
     found = _findings(out)
     assert code == 6 and found.get(("adding-field-with-volatile-default", 2)) == "error", out
     assert ("adding-field-with-volatile-default", 1) not in found, "an immutable default is evaluated once"
+
+
+def test_a_blocking_index_build_on_a_table_the_target_knows_is_tiny_is_only_information(
+        any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    any_project.write("V1__t.sql", "CREATE TABLE tiny (id int);\nCREATE TABLE big (id int);\n"
+                      "CREATE TABLE unknown (id int);\n")
+    assert run(capsys, "migrate")[0] == 0
+    any_project.query("INSERT INTO tiny SELECT generate_series(1, 10); INSERT INTO big SELECT generate_series(1, 50000)")
+    any_project.query("ANALYZE tiny")
+    any_project.query("ANALYZE big")
+    any_project.write("V2__indexes.sql", "CREATE INDEX tiny_id ON tiny (id);\nCREATE INDEX big_id ON big (id);\n"
+                      "CREATE INDEX unknown_id ON unknown (id);\n")
+    code, out, _ = run(capsys, "lint", "--pending", "--json")
+    found = _findings(out)
+    assert code == 6 and found[("require-concurrent-index-creation", 1)] == "info", out
+    assert found[("require-concurrent-index-creation", 2)] == "error", "50 000 rows: the build blocks writers"
+    assert found[("require-concurrent-index-creation", 3)] == "error", "never analysed: its size is not known"
+    code, out, _ = run(capsys, "lint", "--json")
+    assert _findings(out)[("require-concurrent-index-creation", 1)] == "error", "the files know no sizes"

@@ -17,7 +17,8 @@ from dbworkbench.config.values import (
 )
 from dbworkbench.errors import ConfigError
 
-_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "schemas", "lock_retries",
+_ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "transaction_timeout",
+             "schemas", "lock_retries",
              "lock_retry_backoff", "targets", "databases", "tenant_schemas", "hooks"}
 HOOKS = ("before_migrate", "after_migrate")
 """The hooks an environment (or the file's top level) may name: commands run around migrate, up, down and redo."""
@@ -34,6 +35,8 @@ class Environment:
     placeholders: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: str | None = None
     statement_timeout: str | None = None
+    transaction_timeout: str | None = None
+    """PostgreSQL 17+: the longest one file's transaction may take (its statements, waits and history write)."""
     schemas: tuple[str, ...] = ()
     """Schemas that `clean` empties; empty means the connection's current schema."""
     lock_retries: int = 3
@@ -99,6 +102,8 @@ def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any
         lock_timeout=duration(table.get("lock_timeout", top.get("lock_timeout")), f"{where} lock_timeout"),
         statement_timeout=duration(table.get("statement_timeout", top.get("statement_timeout")),
                                    f"{where} statement_timeout"),
+        transaction_timeout=duration(table.get("transaction_timeout", top.get("transaction_timeout")),
+                                     f"{where} transaction_timeout"),
         schemas=tuple(str(s) for s in schemas), lock_retries=retries, lock_retry_backoff=float(backoff),
     )
 

@@ -338,9 +338,13 @@ class Executor:
             where = (f"at or before statement {index + 1}" if index is not None else
                      f"its {len(step.statements)} statements were sent together, so which one was running is not "
                      "known")
+            why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            said = f" The server said: {why}." if why else ""
+            if "transaction timeout" in why or "transaction_timeout" in why:
+                said += " That is the environment's transaction_timeout: the file took longer; raise it, or split it."
             raise DatabaseConnectionError(f"the connection was lost while running {step.script} ({where}); the "
-                                          "server rolls back an open transaction. Reconnect and run `status` to see "
-                                          "what is recorded.", title="connection lost") from exc
+                                          f"server rolls back an open transaction.{said} Reconnect and run `status` "
+                                          "to see what is recorded.", title="connection lost") from exc
         diag = exc.diag
         if offset == -1:
             offset = int(diag.statement_position) - 1 if diag.statement_position else None

@@ -145,6 +145,12 @@ def writer_settings(settings: Settings, server_major: int) -> list[tuple[str, st
     env = settings.environment
     found = [(name, value) for name, value in (("lock_timeout", env.lock_timeout),
                                                ("statement_timeout", env.statement_timeout)) if value is not None]
+    if env.transaction_timeout is not None:
+        if server_major < 17:
+            raise ConfigError(f"environment {env.name!r} sets transaction_timeout = {env.transaction_timeout!r}, "
+                              f"which PostgreSQL {server_major} does not have (17+); nothing was run. Use "
+                              "statement_timeout and lock_timeout there.", title="not on this server")
+        found.append(("transaction_timeout", env.transaction_timeout))
     if server_major >= 14:
         # A killed migrator's running statement is otherwise kept alive by the server until it ends, holding its
         # locks and our advisory lock; with this it is aborted within a second.

@@ -344,7 +344,12 @@ def lock_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
 def variable_set_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:
     if stmt.get("name") == "lock_timeout":
         context.sets_lock_timeout = True
-    return iter(())
+    elif stmt.get("name") == "transaction_timeout" and context.server_major < 17:
+        yield Hit("transaction-timeout-needs-17", Severity.ERROR,
+                  f"transaction_timeout exists from PostgreSQL 17; on {context.server_major} the SET fails "
+                  "(unrecognized configuration parameter) and the file with it.",
+                  "Use statement_timeout (per statement) and lock_timeout here, or set transaction_timeout for the "
+                  "environment only where the server is 17+.")
 
 
 def create_role_stmt(stmt: Node, context: FileContext) -> Iterator[Hit]:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.cli.helpers import run
-from tests.conftest import Project
+from tests.conftest import Project, Server
 
 V2 = """ALTER TABLE accounts ALTER COLUMN nick TYPE varchar(80);
 ALTER TABLE accounts ALTER COLUMN bio TYPE varchar(200);
@@ -79,3 +79,21 @@ def test_a_blocking_index_build_on_a_table_the_target_knows_is_tiny_is_only_info
     assert found[("require-concurrent-index-creation", 3)] == "error", "never analysed: its size is not known"
     code, out, _ = run(capsys, "lint", "--json")
     assert _findings(out)[("require-concurrent-index-creation", 1)] == "error", "the files know no sizes"
+
+
+def test_transaction_timeout_bounds_a_file_on_17_and_is_refused_before_17(
+        any_project: Project, server: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    with (any_project.root / "dbworkbench.toml").open("a") as config:
+        config.write(f'\n[environments.bounded]\nurl = "{any_project.conninfo}"\ntransaction_timeout = "1s"\n')
+    any_project.write("V1__slow.sql", "CREATE TABLE t (id int);\nSELECT pg_sleep(2);\n")
+    code, out, err = run(capsys, "migrate", "--env", "bounded")
+    if server.name == "pg18":
+        assert code == 3 and "transaction_timeout" in err, "the server ends the session: " + out + err
+    else:
+        assert code == 2 and "does not have (17+)" in err and "Traceback" not in err, out + err
+    assert not any_project.table_exists("t"), "nothing of the file stayed"
+    any_project.write("V1__slow.sql", "SET transaction_timeout = '5s';\nCREATE TABLE t (id int);\n")
+    code, out, _ = run(capsys, "lint", "--server-version", "16", "--json")
+    assert code == 6 and ("transaction-timeout-needs-17", 1) in _findings(out), out
+    code, out, _ = run(capsys, "lint", "--server-version", "17", "--json")
+    assert ("transaction-timeout-needs-17", 1) not in _findings(out), out

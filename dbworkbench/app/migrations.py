@@ -66,9 +66,10 @@ def _write(settings: Settings, verb: Verb, planner: Planner, *, dry_run: bool, c
         state = read_state(settings, session)
         specs = planner(state)
         prepared = prepare_steps(session, specs)
-        rendered = render_dry_run(session, prepared)
         planned = _planned(prepared)
         protection = protection_of(settings, session)
+        # the exact SQL is shown by a dry run and confirmed on a protected database; otherwise nobody reads it
+        rendered = render_dry_run(session, prepared) if dry_run or protection.protected else ""
         applied_files = [s.entry.file for s in specs if s.entry.file is not None and not s.action.is_undo]
         if dry_run:
             try:
@@ -114,7 +115,8 @@ def _run(session: Session, prepared: list[PreparedStep], results: list[StepResul
     executor = Executor(session.conn, session.store, on_event=watch.relay if watch is not None else None,
                         should_stop=cancel.is_cancelled if cancel else None, per_statement=per_statement,
                         lock_retries=env.lock_retries, lock_retry_backoff=env.lock_retry_backoff,
-                        before_each=session.reset_for_file, lock_key=lock_key(session.store.qualified_name))
+                        before_each=session.reset_for_file, reset=session.reset_statements,
+                        lock_key=lock_key(session.store.qualified_name))
     if cancel is not None:
         cancel.attach(session.conn)
     try:

@@ -305,11 +305,26 @@ def statements_at(text: str, spans: list[tuple[int, int]]) -> list[Statement]:
     return statements
 
 
+_KEPT_WORDS = 40
+"""How many first words of a statement are remembered (the most any caller asks for)."""
+
+
 def significant_words(text: str, limit: int = 12) -> list[str]:
     """The first `limit` words of a statement, lower-cased; a quoted identifier counts as "".
 
-    Comments, strings and dollar quotes are skipped.
+    Comments, strings and dollar quotes are skipped. Remembered per text: planning a file asks several times.
     """
+    if limit <= _KEPT_WORDS:
+        return list(_first_words(text)[:limit])
+    return _words(text, limit)
+
+
+@functools.lru_cache(maxsize=8192)
+def _first_words(text: str) -> tuple[str, ...]:
+    return tuple(_words(text, _KEPT_WORDS))
+
+
+def _words(text: str, limit: int) -> list[str]:
     words: list[str] = []
     for kind, i, j in tokens(text):
         if kind == Token.WORD:

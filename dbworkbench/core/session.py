@@ -46,13 +46,17 @@ class Session:
     def reset_for_file(self) -> None:
         """Return the session to the environment's settings and role: whatever a file SET, RESET, SET ROLE or
         created as temporary, the next file starts as the first did (advisory locks are kept)."""
-        conn = self.conn
+        self.conn.execute(self.reset_statements())  # one round trip per file
+
+    def reset_statements(self) -> sql.Composed:
+        """What `reset_for_file` sends; each statement may also run first inside a file's own transaction (the
+        executor sends it with a file's text, saving the round trip): a file that fails rolls it back with itself."""
         resets = ["RESET ROLE", "RESET ALL", "DISCARD TEMP", "UNLISTEN *"]
-        if conn.info.parameter_status("is_superuser") == "on":
+        if self.conn.info.parameter_status("is_superuser") == "on":
             resets.insert(0, "RESET SESSION AUTHORIZATION")
         settings = writer_settings(self.settings, self.server_major)
         sets = [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v)) for k, v in settings]
-        conn.execute(sql.SQL("; ").join([*map(sql.SQL, resets), *sets]))  # one round trip per file
+        return sql.SQL("; ").join([*map(sql.SQL, resets), *sets])
 
     def history_exists(self) -> bool:
         """True when the history table exists.

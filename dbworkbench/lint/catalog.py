@@ -20,6 +20,10 @@ _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": 
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
 _TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
 _NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
+_INDEXES_SQL = ("SELECT n.nspname, c.relname, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY "
+                "k(attnum, position) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "ORDER BY k.position) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _SIZES_SQL = ("SELECT n.nspname, c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') "
               "AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
@@ -46,6 +50,8 @@ class Catalog:
     """`schema.table` → (estimated rows, bytes): the target's statistics (files have none; never analysed: -1 rows)."""
     volatility: dict[str, str] = field(default_factory=dict)
     """User function name (bare, lower case) → `v`olatile, `s`table or `i`mmutable (the most volatile overload)."""
+    indexes: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    """`schema.table` → the column lists of its indexes (primary keys and unique constraints included)."""
 
     def column_type(self, table: str, column: str) -> str | None:
         """The column's type, when known (`table` as written: unqualified means public)."""
@@ -72,6 +78,14 @@ class Catalog:
     def table_size(self, table: str) -> tuple[int, int] | None:
         """(estimated rows, bytes) of the table on the target, when known."""
         return self.sizes.get(qualified(table))
+
+    def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None:
+        """Some index of the table starts with these columns (in any order); None when the table is unknown."""
+        key = qualified(table)
+        if key not in self.tables:
+            return None
+        wanted = set(columns)
+        return any(set(index[:len(columns)]) == wanted for index in self.indexes.get(key, frozenset()))
 
 
 def qualified(table: str) -> str:
@@ -118,6 +132,7 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     checks = {k: set(v) for k, v in catalog.not_null_checks.items() if k in tables}
     checked = {k: set(v) for k, v in catalog.checked.items() if k in tables}
     volatility = dict(catalog.volatility)
+    indexes = {k: set(v) for k, v in catalog.indexes.items()}
     pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
     for node, _ in statements_of(sql):
         kind, body = next(iter(node.items()))
@@ -126,13 +141,20 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
             said = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
                          if o.get("DefElem", {}).get("defname") == "volatility"), "volatile")
             volatility[name] = _most_volatile(volatility.get(name), said[0])
+        elif kind == "IndexStmt" and body.get("relation"):
+            columns = tuple(p["IndexElem"]["name"] for p in body.get("indexParams", [])
+                            if p.get("IndexElem", {}).get("name"))
+            indexes.setdefault(_relation(body["relation"]), set()).add(columns)
         elif kind == "CreateStmt":
             table = _relation(body["relation"])
-            checks[table], checked[table] = set(), set()
+            checks[table], checked[table], indexes[table] = set(), set(), set()
             for element in body.get("tableElts", []):
                 definition = element.get("ColumnDef", {})
                 constraints = [element] if "Constraint" in element else definition.get("constraints", [])
                 for constraint in constraints:
+                    keyed = _key_columns(constraint.get("Constraint", {}), definition.get("colname"))
+                    if keyed:
+                        indexes[table].add(keyed)
                     _check(constraint.get("Constraint", {}), table, checks, pending)
                     checked[table] |= _check_columns(constraint.get("Constraint", {}), definition.get("colname"))
         elif kind == "AlterTableStmt" and body.get("relation"):
@@ -142,6 +164,9 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                 if cmd.get("subtype") == "AT_AddConstraint":
                     constraint = (cmd.get("def") or {}).get("Constraint", {})
                     _check(constraint, table, checks, pending)
+                    keyed = _key_columns(constraint, None)
+                    if keyed:
+                        indexes.setdefault(table, set()).add(keyed)
                     checked.setdefault(table, set()).update(_check_columns(constraint, None))
                 elif cmd.get("subtype") == "AT_ValidateConstraint" and cmd.get("name") in pending:
                     owner, column = pending.pop(cmd["name"])
@@ -150,7 +175,16 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                     pending.pop(cmd.get("name", ""), None)
     sizes = {k: v for k, v in catalog.sizes.items() if k in tables}  # what the file changes keeps its old size
     return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
-                   {k: frozenset(v) for k, v in checked.items()}, sizes, volatility)
+                   {k: frozenset(v) for k, v in checked.items()}, sizes, volatility,
+                   {k: frozenset(v) for k, v in indexes.items() if k in tables})
+
+
+def _key_columns(constraint: dict[str, Any], column: str | None) -> tuple[str, ...]:
+    """The columns a PRIMARY KEY or UNIQUE constraint indexes (a column constraint: its own column)."""
+    if constraint.get("contype") not in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
+        return ()
+    keys = tuple(k["String"]["sval"] for k in constraint.get("keys", []) if "String" in k)
+    return keys or ((column,) if column else ())
 
 
 def _most_volatile(one: str | None, other: str) -> str:
@@ -211,9 +245,12 @@ def live_catalog(conn: Any) -> Catalog:
     for name, kind in conn.execute(_FUNCTIONS_SQL).fetchall():
         volatility[str(name).lower()] = _most_volatile(volatility.get(str(name).lower()), str(kind))
     sizes = {f"{r[0]}.{r[1]}": (int(r[2]), int(r[3])) for r in conn.execute(_SIZES_SQL).fetchall()}
+    indexes: dict[str, set[tuple[str, ...]]] = {}
+    for schema, table, columns in conn.execute(_INDEXES_SQL).fetchall():
+        indexes.setdefault(f"{schema}.{table}", set()).add(tuple(str(c) for c in columns))
     return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
                    {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()},
-                   sizes, volatility)
+                   sizes, volatility, {k: frozenset(v) for k, v in indexes.items()})
 
 
 class LazyCatalog:
@@ -250,6 +287,10 @@ class LazyCatalog:
     def table_size(self, table: str) -> tuple[int, int] | None:
         """See `Catalog.table_size`."""
         return self.catalog.table_size(table)
+
+    def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None:
+        """See `Catalog.has_index_on`."""
+        return self.catalog.has_index_on(table, columns)
 
     def check_reads(self, table: str, column: str) -> bool:
         """See `Catalog.check_reads`."""

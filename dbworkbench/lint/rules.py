@@ -50,6 +50,7 @@ class SchemaKnowledge(Protocol):
     def check_reads(self, table: str, column: str) -> bool: ...
     def function_volatility(self, name: str) -> str | None: ...
     def table_size(self, table: str) -> tuple[int, int] | None: ...
+    def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None: ...
 
 
 @dataclass
@@ -192,6 +193,14 @@ def _constraint_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[H
     kind = constraint.get("contype", "")
     name = constraint.get("conname") or kind.removeprefix("CONSTR_").lower()
     where = constraint.get("location")
+    if kind == "CONSTR_FOREIGN" and context.schema is not None:
+        columns = tuple(a["String"]["sval"] for a in constraint.get("fk_attrs", []) if "String" in a)
+        if columns and context.schema.has_index_on(_name(table), columns) is False:
+            yield Hit("foreign-key-without-index", Severity.WARNING,
+                      f"no index of {_name(table)} starts with ({', '.join(columns)}): every DELETE (or key UPDATE) "
+                      f"on {_name(constraint.get('pktable'))} scans {_name(table)} to check it, under a lock.",
+                      f"CREATE INDEX CONCURRENTLY ON {_name(table)} ({', '.join(columns)}), in its own migration.",
+                      where)
     if kind in ("CONSTR_FOREIGN", "CONSTR_CHECK"):
         if constraint.get("skip_validation"):
             context.not_valid.add(name)

@@ -97,3 +97,20 @@ def test_transaction_timeout_bounds_a_file_on_17_and_is_refused_before_17(
     assert code == 6 and ("transaction-timeout-needs-17", 1) in _findings(out), out
     code, out, _ = run(capsys, "lint", "--server-version", "17", "--json")
     assert ("transaction-timeout-needs-17", 1) not in _findings(out), out
+
+
+@pytest.mark.parametrize("mode", ["target", "files"])
+def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
+        any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    any_project.write("V1__t.sql", "CREATE TABLE parent (id int PRIMARY KEY);\n"
+                      "CREATE TABLE child (id int, parent_id int, other_id int);\n"
+                      "CREATE INDEX child_other ON child (other_id, id);\n")
+    if mode == "target":
+        assert run(capsys, "migrate")[0] == 0
+    any_project.write("V2__fks.sql", "ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) "
+                      "REFERENCES parent NOT VALID;\nALTER TABLE child ADD CONSTRAINT child_other_fk FOREIGN KEY "
+                      "(other_id) REFERENCES parent NOT VALID;\n")
+    code, out, _ = run(capsys, *(["lint", "--pending"] if mode == "target" else ["lint"]), "--json")
+    found = _findings(out)
+    assert found.get(("foreign-key-without-index", 1)) == "warning", out
+    assert ("foreign-key-without-index", 2) not in found, "child_other starts with other_id"

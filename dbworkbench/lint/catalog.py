@@ -20,9 +20,13 @@ _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": 
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
 _TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
 _NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
-_INDEXES_SQL = ("SELECT n.nspname, c.relname, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY "
+_NOT_NULL_SQL = ("SELECT n.nspname, c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attnotnull AND a.attnum > 0 AND NOT "
+                 "a.attisdropped AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
+_INDEXES_SQL = ("SELECT n.nspname, c.relname, ic.relname, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY "
                 "k(attnum, position) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                "ORDER BY k.position) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n "
+                "ORDER BY k.position) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = "
+                "i.indexrelid JOIN pg_namespace n "
                 "ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _SIZES_SQL = ("SELECT n.nspname, c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') "
@@ -52,6 +56,10 @@ class Catalog:
     """User function name (bare, lower case) → `v`olatile, `s`table or `i`mmutable (the most volatile overload)."""
     indexes: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     """`schema.table` → the column lists of its indexes (primary keys and unique constraints included)."""
+    not_null: dict[str, frozenset[str]] = field(default_factory=dict)
+    """`schema.table` → its NOT NULL columns."""
+    index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """`schema.index` → the columns it indexes, for `… USING INDEX name`."""
 
     def column_type(self, table: str, column: str) -> str | None:
         """The column's type, when known (`table` as written: unqualified means public)."""
@@ -78,6 +86,16 @@ class Catalog:
     def table_size(self, table: str) -> tuple[int, int] | None:
         """(estimated rows, bytes) of the table on the target, when known."""
         return self.sizes.get(qualified(table))
+
+    def nullable_index_columns(self, table: str, index: str) -> tuple[str, ...] | None:
+        """The columns of `index` (in the table's schema) that may hold NULL and no validated CHECK covers: a
+        PRIMARY KEY USING it sets them NOT NULL with a scan. None when the index is unknown."""
+        key = qualified(table)
+        columns = self.index_columns.get(f"{key.partition('.')[0]}.{index}")
+        if columns is None:
+            return None
+        held = self.not_null.get(key, frozenset()) | self.not_null_checks.get(key, frozenset())
+        return tuple(c for c in columns if c not in held)
 
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None:
         """Some index of the table starts with these columns (in any order); None when the table is unknown."""
@@ -133,6 +151,8 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     checked = {k: set(v) for k, v in catalog.checked.items() if k in tables}
     volatility = dict(catalog.volatility)
     indexes = {k: set(v) for k, v in catalog.indexes.items()}
+    not_null = {k: set(v) for k, v in catalog.not_null.items()}
+    index_columns = dict(catalog.index_columns)
     pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
     for node, _ in statements_of(sql):
         kind, body = next(iter(node.items()))
@@ -145,9 +165,11 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
             columns = tuple(p["IndexElem"]["name"] for p in body.get("indexParams", [])
                             if p.get("IndexElem", {}).get("name"))
             indexes.setdefault(_relation(body["relation"]), set()).add(columns)
+            if body.get("idxname"):
+                index_columns[f"{_relation(body['relation']).partition('.')[0]}.{body['idxname']}"] = columns
         elif kind == "CreateStmt":
             table = _relation(body["relation"])
-            checks[table], checked[table], indexes[table] = set(), set(), set()
+            checks[table], checked[table], indexes[table], not_null[table] = set(), set(), set(), set()
             for element in body.get("tableElts", []):
                 definition = element.get("ColumnDef", {})
                 constraints = [element] if "Constraint" in element else definition.get("constraints", [])
@@ -155,6 +177,9 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                     keyed = _key_columns(constraint.get("Constraint", {}), definition.get("colname"))
                     if keyed:
                         indexes[table].add(keyed)
+                    if constraint.get("Constraint", {}).get("contype") in ("CONSTR_NOTNULL", "CONSTR_PRIMARY"):
+                        not_null[table].update(keyed or ((definition["colname"],) if definition.get("colname")
+                                                         else ()))
                     _check(constraint.get("Constraint", {}), table, checks, pending)
                     checked[table] |= _check_columns(constraint.get("Constraint", {}), definition.get("colname"))
         elif kind == "AlterTableStmt" and body.get("relation"):
@@ -164,10 +189,23 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                 if cmd.get("subtype") == "AT_AddConstraint":
                     constraint = (cmd.get("def") or {}).get("Constraint", {})
                     _check(constraint, table, checks, pending)
+                    checked.setdefault(table, set()).update(_check_columns(constraint, None))
                     keyed = _key_columns(constraint, None)
                     if keyed:
                         indexes.setdefault(table, set()).add(keyed)
-                    checked.setdefault(table, set()).update(_check_columns(constraint, None))
+                    if constraint.get("contype") == "CONSTR_PRIMARY":
+                        named = index_columns.get(f"{table.partition('.')[0]}.{constraint.get('indexname')}", ())
+                        not_null.setdefault(table, set()).update(keyed or named)
+                elif cmd.get("subtype") == "AT_SetNotNull" and cmd.get("name"):
+                    not_null.setdefault(table, set()).add(cmd["name"])
+                elif cmd.get("subtype") == "AT_AddColumn" and (cmd.get("def") or {}).get("ColumnDef"):
+                    definition = cmd["def"]["ColumnDef"]
+                    if any(c.get("Constraint", {}).get("contype") in ("CONSTR_NOTNULL", "CONSTR_PRIMARY")
+                           for c in definition.get("constraints", [])):
+                        not_null.setdefault(table, set()).add(definition["colname"])
+                    for column_constraint in definition.get("constraints", []):
+                        checked.setdefault(table, set()).update(
+                            _check_columns(column_constraint.get("Constraint", {}), definition["colname"]))
                 elif cmd.get("subtype") == "AT_ValidateConstraint" and cmd.get("name") in pending:
                     owner, column = pending.pop(cmd["name"])
                     checks.setdefault(owner, set()).add(column)
@@ -176,7 +214,8 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     sizes = {k: v for k, v in catalog.sizes.items() if k in tables}  # what the file changes keeps its old size
     return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
                    {k: frozenset(v) for k, v in checked.items()}, sizes, volatility,
-                   {k: frozenset(v) for k, v in indexes.items() if k in tables})
+                   {k: frozenset(v) for k, v in indexes.items() if k in tables},
+                   {k: frozenset(v) for k, v in not_null.items() if k in tables}, index_columns)
 
 
 def _key_columns(constraint: dict[str, Any], column: str | None) -> tuple[str, ...]:
@@ -246,11 +285,17 @@ def live_catalog(conn: Any) -> Catalog:
         volatility[str(name).lower()] = _most_volatile(volatility.get(str(name).lower()), str(kind))
     sizes = {f"{r[0]}.{r[1]}": (int(r[2]), int(r[3])) for r in conn.execute(_SIZES_SQL).fetchall()}
     indexes: dict[str, set[tuple[str, ...]]] = {}
-    for schema, table, columns in conn.execute(_INDEXES_SQL).fetchall():
+    index_columns: dict[str, tuple[str, ...]] = {}
+    for schema, table, index, columns in conn.execute(_INDEXES_SQL).fetchall():
         indexes.setdefault(f"{schema}.{table}", set()).add(tuple(str(c) for c in columns))
+        index_columns[f"{schema}.{index}"] = tuple(str(c) for c in columns)
+    not_null: dict[str, set[str]] = {}
+    for schema, table, column in conn.execute(_NOT_NULL_SQL).fetchall():
+        not_null.setdefault(f"{schema}.{table}", set()).add(str(column))
     return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
                    {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()},
-                   sizes, volatility, {k: frozenset(v) for k, v in indexes.items()})
+                   sizes, volatility, {k: frozenset(v) for k, v in indexes.items()},
+                   {k: frozenset(v) for k, v in not_null.items()}, index_columns)
 
 
 class LazyCatalog:
@@ -291,6 +336,10 @@ class LazyCatalog:
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None:
         """See `Catalog.has_index_on`."""
         return self.catalog.has_index_on(table, columns)
+
+    def nullable_index_columns(self, table: str, index: str) -> tuple[str, ...] | None:
+        """See `Catalog.nullable_index_columns`."""
+        return self.catalog.nullable_index_columns(table, index)
 
     def check_reads(self, table: str, column: str) -> bool:
         """See `Catalog.check_reads`."""

@@ -51,6 +51,7 @@ class SchemaKnowledge(Protocol):
     def function_volatility(self, name: str) -> str | None: ...
     def table_size(self, table: str) -> tuple[int, int] | None: ...
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None: ...
+    def nullable_index_columns(self, table: str, index: str) -> tuple[str, ...] | None: ...
 
 
 @dataclass
@@ -211,6 +212,13 @@ def _constraint_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[H
                       "blocks writes" + (" (on both tables)." if kind == "CONSTR_FOREIGN" else "."),
                       "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later migration "
                       "(validation only takes SHARE UPDATE EXCLUSIVE).", where)
+    elif kind == "CONSTR_PRIMARY" and constraint.get("indexname") and context.schema is not None and \
+            (nullable := context.schema.nullable_index_columns(_name(table), constraint["indexname"])):
+        yield Hit("primary-key-using-nullable-index", Severity.ERROR,
+                  f"PRIMARY KEY USING INDEX {constraint['indexname']} sets {', '.join(nullable)} NOT NULL first: a "
+                  f"scan of {_name(table)} under ACCESS EXCLUSIVE.",
+                  "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, SET NOT NULL (free with "
+                  "the CHECK, PostgreSQL 12+), then add the primary key USING INDEX.", where)
     elif kind in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and not constraint.get("indexname"):
         yield Hit("disallowed-unique-constraint", Severity.ERROR,
                   f"ADD {'PRIMARY KEY' if kind == 'CONSTR_PRIMARY' else 'UNIQUE'} on {_name(table)} builds its "

@@ -114,3 +114,16 @@ def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
     found = _findings(out)
     assert found.get(("foreign-key-without-index", 1)) == "warning", out
     assert ("foreign-key-without-index", 2) not in found, "child_other starts with other_id"
+
+
+def test_a_primary_key_using_an_index_on_nullable_columns_scans(any_project: Project,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    any_project.write("V1__t.sql", "CREATE TABLE a (id int);\nCREATE UNIQUE INDEX a_id ON a (id);\n"
+                      "CREATE TABLE b (id int NOT NULL);\nCREATE UNIQUE INDEX b_id ON b (id);\n")
+    assert run(capsys, "migrate")[0] == 0
+    any_project.write("V2__keys.sql", "ALTER TABLE a ADD CONSTRAINT a_pkey PRIMARY KEY USING INDEX a_id;\n"
+                      "ALTER TABLE b ADD CONSTRAINT b_pkey PRIMARY KEY USING INDEX b_id;\n")
+    for argv in (["lint", "--pending", "--json"], ["lint", "--json"]):
+        found = _findings(run(capsys, *argv)[1])
+        assert found.get(("primary-key-using-nullable-index", 1)) == "error", (argv, found)
+        assert ("primary-key-using-nullable-index", 2) not in found, (argv, found)

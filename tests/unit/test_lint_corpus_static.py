@@ -34,6 +34,7 @@ STATIC_BLIND_SPOTS = {
     "126_numeric_precision_shrinks": "a numeric precision shrinking and growing look the same without the old type",
     "127_varchar_grows_under_a_check": "whether a CHECK constraint reads the column is in the catalog",
     "128_default_calls_a_volatile_user_function": "a user function's volatility is in pg_proc, not the file",
+    "130_primary_key_using_an_index_on_a_nullable_column": "whether the index's columns are NOT NULL is in the catalog",
 }
 """Files a static linter cannot judge: the catalog holds the answer (a connected lint could ask it)."""
 

@@ -102,3 +102,23 @@ def test_the_queries_folder_is_configurable_and_optional(
     capsys.readouterr()
     main(["lint", "sql/V2__change.sql"])
     assert "breaks-query" not in capsys.readouterr().out, "without a queries folder nothing is checked"
+
+
+def test_the_static_catalog_folds_what_the_files_do() -> None:
+    from dbworkbench.lint.catalog import Catalog, fold
+
+    catalog = fold(Catalog({}), """
+        CREATE TABLE s.t (id int, code varchar(20) CHECK (code <> ''), flag boolean NOT NULL);
+        CREATE UNIQUE INDEX t_id ON s.t (id);
+        ALTER TABLE s.t ADD COLUMN n numeric(10,2) CHECK (n > 0), ALTER COLUMN id SET NOT NULL;
+        ALTER TABLE s.t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id;
+        ALTER TABLE s.t ADD CONSTRAINT code_present CHECK (code IS NOT NULL) NOT VALID;
+        ALTER TABLE s.t VALIDATE CONSTRAINT code_present;
+        CREATE FUNCTION s.f() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';
+    """)
+    assert catalog.column_type("s.t", "code") == "varchar(20)" and catalog.column_type("s.t", "n") == "numeric(10,2)"
+    assert catalog.check_reads("s.t", "code") and catalog.check_reads("s.t", "n") and not catalog.check_reads("s.t", "id")
+    assert catalog.has_not_null_check("s.t", "code") and catalog.function_volatility("F") == "s"
+    assert catalog.has_index_on("s.t", ("id",)) and catalog.has_index_on("s.t", ("flag",)) is False
+    assert catalog.nullable_index_columns("s.t", "t_id") == (), "id was set NOT NULL"
+    assert catalog.has_index_on("public.nowhere", ("id",)) is None

@@ -28,3 +28,4 @@ INSERT INTO readings SELECT date '2025-01-01' + g % 700, g FROM generate_series(
 ANALYZE;
 CREATE FUNCTION next_code() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT md5(random()::text) $$;
 CREATE FUNCTION site_name() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'main' $$;
+CREATE UNIQUE INDEX bookings_id ON bookings (id);

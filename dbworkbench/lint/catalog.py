@@ -20,6 +20,13 @@ _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": 
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
 _TYPE_RE = re.compile(r"^(?P<name>[a-z ]+?)\s*(?:\((?P<mods>[\d,\s]+)\))?(?P<array>\[\])?$")
 _NOT_NULL_CHECK_RE = re.compile(r'^CHECK \(\("?(?P<column>[^"()]+)"? IS NOT NULL\)\)$')
+_VIEWS_ON_SQL = ("SELECT DISTINCT n.nspname, c.relname, a.attname, vn.nspname || '.' || v.relname FROM pg_depend d "
+                 "JOIN pg_rewrite r ON r.oid = d.objid AND d.classid = 'pg_rewrite'::regclass "
+                 "JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = v.relnamespace "
+                 "JOIN pg_class c ON c.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass "
+                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid "
+                 "WHERE d.refobjsubid > 0 AND v.oid <> c.oid AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
 _NOT_NULL_SQL = ("SELECT n.nspname, c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attnotnull AND a.attnum > 0 AND NOT "
                  "a.attisdropped AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
@@ -60,6 +67,8 @@ class Catalog:
     """`schema.table` → its NOT NULL columns."""
     index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """`schema.index` → the columns it indexes, for `… USING INDEX name`."""
+    views_on: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(`schema.table`, column) → the views and rules that use it (the target's pg_depend; files: none)."""
 
     def column_type(self, table: str, column: str) -> str | None:
         """The column's type, when known (`table` as written: unqualified means public)."""
@@ -96,6 +105,10 @@ class Catalog:
             return None
         held = self.not_null.get(key, frozenset()) | self.not_null_checks.get(key, frozenset())
         return tuple(c for c in columns if c not in held)
+
+    def views_using(self, table: str, column: str) -> tuple[str, ...]:
+        """Views (or rules) that use the column: PostgreSQL refuses to change its type while they exist."""
+        return self.views_on.get((qualified(table), column), ())
 
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool | None:
         """Some index of the table starts with these columns (in any order); None when the table is unknown."""
@@ -292,10 +305,14 @@ def live_catalog(conn: Any) -> Catalog:
     not_null: dict[str, set[str]] = {}
     for schema, table, column in conn.execute(_NOT_NULL_SQL).fetchall():
         not_null.setdefault(f"{schema}.{table}", set()).add(str(column))
+    views: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column, view in conn.execute(_VIEWS_ON_SQL).fetchall():
+        views.setdefault((f"{schema}.{table}", str(column)), []).append(str(view))
     return Catalog(live_tables(conn.execute(LIVE_TABLES_SQL).fetchall()),
                    {k: frozenset(v) for k, v in checks.items()}, "target", {k: frozenset(v) for k, v in checked.items()},
                    sizes, volatility, {k: frozenset(v) for k, v in indexes.items()},
-                   {k: frozenset(v) for k, v in not_null.items()}, index_columns)
+                   {k: frozenset(v) for k, v in not_null.items()}, index_columns,
+                   {k: tuple(sorted(set(v))) for k, v in views.items()})
 
 
 class LazyCatalog:
@@ -340,6 +357,10 @@ class LazyCatalog:
     def nullable_index_columns(self, table: str, index: str) -> tuple[str, ...] | None:
         """See `Catalog.nullable_index_columns`."""
         return self.catalog.nullable_index_columns(table, index)
+
+    def views_using(self, table: str, column: str) -> tuple[str, ...]:
+        """See `Catalog.views_using`."""
+        return self.catalog.views_using(table, column)
 
     def check_reads(self, table: str, column: str) -> bool:
         """See `Catalog.check_reads`."""

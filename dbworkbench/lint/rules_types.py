@@ -26,6 +26,14 @@ def type_change_hits(table: Node, cmd: Node, context: FileContext) -> Iterator[H
     column = cmd.get("def", {}).get("ColumnDef", {})
     target, modified = _type_name(column)
     name = f"{_name(table)}.{cmd.get('name')}"
+    views = context.schema.views_using(_name(table), cmd.get("name", "")) if context.schema is not None else ()
+    if views:
+        yield Hit("type-change-under-a-view", Severity.ERROR,
+                  f"ALTER COLUMN {name} TYPE {type_text(column)} fails while {', '.join(views)} use the column "
+                  "(PostgreSQL cannot change the type of a column a view or rule depends on).",
+                  "Drop those views in the same migration, change the type, and create them again (in one "
+                  "transaction, so readers never see them missing).", column.get("location"))
+        return
     plain = not column.get("raw_default") and "USING" not in str(column)
     known = context.schema.type_change_rewrites(_name(table), cmd.get("name", ""), type_text(column)) \
         if context.schema is not None and plain else None

@@ -314,14 +314,19 @@ def significant_words(text: str, limit: int = 12) -> list[str]:
 
     Comments, strings and dollar quotes are skipped. Remembered per text: planning a file asks several times.
     """
-    if limit <= _KEPT_WORDS:
-        return list(_first_words(text)[:limit])
-    return _words(text, limit)
+    bucket = next((b for b in _BUCKETS if limit <= b), None)
+    if bucket is None:
+        return _words(text, limit)
+    return list(_first_words(text, bucket)[:limit])
+
+
+_BUCKETS = (4, 12, _KEPT_WORDS)
+"""Word counts remembered per text: most callers want a statement's first few words only."""
 
 
 @functools.lru_cache(maxsize=8192)
-def _first_words(text: str) -> tuple[str, ...]:
-    return tuple(_words(text, _KEPT_WORDS))
+def _first_words(text: str, limit: int) -> tuple[str, ...]:
+    return tuple(_words(text, limit))
 
 
 def _words(text: str, limit: int) -> list[str]:

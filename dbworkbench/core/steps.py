@@ -69,8 +69,15 @@ class PreparedStep:
         return line + self.line_base - 1, column
 
 
+_MAYBE_OUTSIDE = ("create", "drop", "reindex", "vacuum", "alter")
+"""A statement that cannot run in a transaction starts with one of these words (its text starts at its first
+token), so the others are answered without lexing them."""
+
+
 def autocommit_reason(statement: Statement, server_major: int) -> str | None:
     """Why a statement cannot run inside a transaction block, or None."""
+    if not statement.text[:8].lower().startswith(_MAYBE_OUTSIDE):
+        return None
     head = significant_words(statement.text, 4)
     if not head:
         return None
@@ -113,6 +120,8 @@ def outside_transaction(file: MigrationFile, server_major: int) -> str | None:
 def enum_value_used_later(statements: list[Statement]) -> str | None:
     """The label of an enum value added by one statement and used by a later one, if any."""
     for i, statement in enumerate(statements):
+        if not statement.text[:5].lower().startswith("alter"):
+            continue  # the text starts at the statement's first token
         words = significant_words(statement.text, 3)
         if words[:2] != ["alter", "type"]:
             continue

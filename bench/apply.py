@@ -148,15 +148,19 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def write_small_files(folder: Path, files: int) -> None:
+    """`files` one-table migrations (with undo) in `folder`: what status and validate are timed on."""
+    folder.mkdir(parents=True)
+    for i in range(1, files + 1):
+        (folder / f"V{i:05d}__table_{i}.sql").write_text(
+            f"-- migration {i}\nCREATE TABLE s_{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"
+            f"COMMENT ON TABLE s_{i} IS 'status bench';\n-- @undo\nDROP TABLE s_{i};\n")
+
+
 def status_bench(files: int, status: object, cli: list[str], work: Path) -> None:
     """Time status and validate with `files` small migrations applied (applied once, untimed)."""
     project = work / "status_project"
-    sql_dir = project / "sql"
-    sql_dir.mkdir(parents=True)
-    for i in range(1, files + 1):
-        (sql_dir / f"V{i:05d}__table_{i}.sql").write_text(
-            f"-- migration {i}\nCREATE TABLE s_{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"
-            f"COMMENT ON TABLE s_{i} IS 'status bench';\n-- @undo\nDROP TABLE s_{i};\n")
+    write_small_files(project / "sql", files)
     admin = status.conninfo("postgres")  # type: ignore[attr-defined]
     fresh_database(admin, "bench_status")
     conninfo = status.conninfo("bench_status")  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from apply import fresh_database, timed  # noqa: E402
+from apply import fresh_database, timed, write_small_files  # noqa: E402
 
 from dbworkbench.core.embedded import EmbeddedServer, wheel_bin_dir  # noqa: E402
 
@@ -84,11 +84,7 @@ def demo(status: object, work: Path, runs: int, psql: str) -> None:
 def many(status: object, work: Path, files: int, runs: int) -> None:
     project = work / "many"
     folder = project / "sql"
-    folder.mkdir(parents=True)
-    for i in range(1, files + 1):
-        (folder / f"V{i:05d}__table_{i}.sql").write_text(
-            f"-- migration {i}\nCREATE TABLE s_{i} (id bigint PRIMARY KEY, name text NOT NULL);\n"
-            f"COMMENT ON TABLE s_{i} IS 'status bench';\n-- @undo\nDROP TABLE s_{i};\n")
+    write_small_files(folder, files)
     old = 1_600_000_000
     for path in folder.iterdir():
         os.utime(path, (old, old))

@@ -7,7 +7,7 @@ normalisation of the changeset and is not recomputed here, which the report says
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import psycopg
@@ -19,7 +19,7 @@ from dbworkbench.errors import DiscoveryError, IntegrityError, PlanError
 _RAN = ("EXECUTED", "RERAN", "MARK_RAN")
 
 
-def liquibase_applied(conn: psycopg.Connection[Any], table: str, folder: Any) -> tuple[list[str], list[str]]:
+def liquibase_applied(conn: psycopg.Connection[Any], table: str, folder: Path) -> tuple[list[str], list[str]]:
     """(the versions of the changesets Liquibase ran, notes).
 
     Raises:

@@ -96,12 +96,14 @@ def require_approvals(settings: Settings, protection: Protection, migrations: li
     if not protection.protected:
         return
     from dbworkbench.lint.approvals import load_approvals, unapproved  # the linter loads only when it is needed
-    from dbworkbench.lint.project import lint_migration
+    from dbworkbench.lint.project import LintInputs, lint_migration
 
     approvals = load_approvals(settings)
+    inputs = LintInputs(settings)
     blocked: list[str] = []
     for migration in migrations:
-        findings = lint_migration(settings, migration, server_major=server_major, honour_inline_allows=False)
+        findings = lint_migration(settings, migration, server_major=server_major, honour_inline_allows=False,
+                                  inputs=inputs)
         for finding in unapproved(migration, findings, approvals):
             stale = migration.key in approvals and approvals[migration.key].checksum != migration.checksum
             blocked.append(f"{finding.path}:{finding.line}:{finding.column} [{finding.rule}] {finding.message}"

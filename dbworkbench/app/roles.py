@@ -79,11 +79,8 @@ def plan(settings: Settings, *, reset_passwords: bool = False) -> RolesReport:
                                            reset_passwords=reset_passwords), applied=False, dry_run=True)
 
 
-def differences(settings: Settings, session: Session) -> list[str]:
-    """What the session's cluster lacks of `roles/` (none without the folder); for `drift` and `ci`."""
-    declared = load_roles(settings.project_dir)
-    if declared is None:
-        return []
+def differences(declared: RolesDeclaration, session: Session) -> list[str]:
+    """What the session's cluster lacks of the declaration; for `drift`."""
     return [c.summary for c in plan_roles(declared, read_cluster(session.conn, declared))]
 
 

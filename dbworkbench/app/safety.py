@@ -17,7 +17,7 @@ from dbworkbench.errors import PlanError
 from dbworkbench.lint.approvals import approved_findings, load_approvals, write_approval
 from dbworkbench.lint.catalog import live_catalog
 from dbworkbench.lint.findings import Finding, Severity
-from dbworkbench.lint.project import LintReport, lint_migration, lint_project
+from dbworkbench.lint.project import LintInputs, LintReport, lint_migration, lint_project
 from dbworkbench.lint.queries import observed_queries, read_queries
 
 
@@ -51,11 +51,12 @@ def findings_by_migration(settings: Settings, entries: tuple[Entry, ...], server
     """Findings for each entry that has a file (reads no database); approved ones come back as info, saying who
     approved them. What the workbench shows beside its pending files."""
     approvals = load_approvals(settings)
+    inputs = LintInputs(settings)
     found: dict[str, list[Finding]] = {}
     for entry in entries:
         if entry.file is None:
             continue
-        findings = lint_migration(settings, entry.file, server_major=server_major)
+        findings = lint_migration(settings, entry.file, server_major=server_major, inputs=inputs)
         approved = approved_findings(entry.file, findings, approvals)
         found[entry.key] = [replace(f, severity=Severity.INFO, message=f"approved by {approved[f]}: {f.message}")
                             if f in approved else f for f in findings]

@@ -113,11 +113,12 @@ def drift(settings: Settings) -> DriftReport:
         PlanError: history cannot rebuild the schema; roles/ names an unknown role or object.
         ConfigError: a bad roles/ file. DatabaseConnectionError: unreachable.
     """
-    items = tuple(drift_items(settings))
-    if load_roles(settings.project_dir) is None:
+    declared = load_roles(settings.project_dir)
+    items = tuple(drift_items(settings, managed_grantees=declared.grantees if declared else frozenset()))
+    if declared is None:
         return DriftReport(items)
     with open_session(settings, write=False, purpose=Verb.DRIFT.value) as session:
-        return DriftReport(items, tuple(role_differences(settings, session)))
+        return DriftReport(items, tuple(role_differences(declared, session)))
 
 
 def schema_change(settings: Settings, key: str) -> SchemaDiff:

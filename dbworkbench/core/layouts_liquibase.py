@@ -62,7 +62,7 @@ def _is_changelog(path: Path) -> bool:
         with path.open(encoding="utf-8", errors="replace") as handle:
             return bool(_HEADER_RE.match(handle.readline()))
     except OSError:
-        return False
+        return True  # read with the others, so that `read_text` names what is wrong with it
 
 
 def read_liquibase(folder: Path, problems: list[tuple[str, str]]) -> tuple[list[MigrationFile], list[Changeset]]:

@@ -84,7 +84,7 @@ def read_sqitch(folder: Path, problems: list[tuple[str, str]]) -> list[Migration
             continue
         up = read_text(str(folder), change.script, problems)
         undo_script = "revert/" + change.script.removeprefix("deploy/")
-        undo = read_text(str(folder), undo_script, []) if (folder / undo_script).is_file() else None
+        undo = read_text(str(folder), undo_script, problems) if (folder / undo_script).exists() else None
         if up is None:
             continue
         if undo is not None and blank(undo):

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,12 @@ RACY_SECONDS = 2.0
 """Files modified this recently are not cached (the clock's and the file system's granularity)."""
 
 
-def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Any) -> MigrationSet:
+def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable[[], MigrationSet]) -> MigrationSet:
     """The folder's migrations from the cache when it is current, else from `read()` (and cached when every file
     is old enough). `read` raises DiscoveryError as discovery does; nothing is cached then."""
     signature, newest = _signature(folder)
     if signature is None:
-        return read()  # type: ignore[no-any-return]
+        return read()
     key = hashlib.sha256(f"{FORMAT}\0{layout}\0{folder.resolve()}\0{signature}".encode()).hexdigest()
     path = cache_dir / f"migrations-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]}.json"
     found = _load(path, key, folder)
@@ -42,7 +43,7 @@ def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Any) -> 
     found = read()
     if newest < time.time_ns() - int(RACY_SECONDS * 1e9):
         _store(path, key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _signature(folder: Path) -> tuple[str | None, int]:

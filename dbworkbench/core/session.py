@@ -54,9 +54,7 @@ class Session:
         resets = ["RESET ROLE", "RESET ALL", "DISCARD TEMP", "UNLISTEN *"]
         if self.conn.info.parameter_status("is_superuser") == "on":
             resets.insert(0, "RESET SESSION AUTHORIZATION")
-        settings = writer_settings(self.settings, self.server_major)
-        sets = [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v)) for k, v in settings]
-        return sql.SQL("; ").join([*map(sql.SQL, resets), *sets])
+        return sql.SQL("; ").join([*map(sql.SQL, resets), *_writer_sets(self.settings, self.server_major)])
 
     def history_exists(self) -> bool:
         """True when the history table exists.
@@ -164,7 +162,12 @@ def writer_settings(settings: Settings, server_major: int) -> list[tuple[str, st
 
 def configure_writer(conn: psycopg.Connection[Any], settings: Settings, server_major: int) -> None:
     """Apply `writer_settings` to the session (one round trip)."""
-    sets = [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v))
-            for k, v in writer_settings(settings, server_major)]
+    sets = _writer_sets(settings, server_major)
     if sets:
         conn.execute(sql.SQL("; ").join(sets))
+
+
+def _writer_sets(settings: Settings, server_major: int) -> list[sql.Composed]:
+    """`writer_settings` as statements (session-wide: `set_config(…, false)`)."""
+    return [sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(k), sql.Literal(v))
+            for k, v in writer_settings(settings, server_major)]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbworkbench.lint.queries import LIVE_TABLES_SQL, Tables, changes_in, live_tables, statements_of
+from dbworkbench.lint.queries import LIVE_TABLES_SQL, Tables, changes_in, live_tables, relation_name, statements_of
 
 _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": "bpchar", "bpchar": "bpchar",
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
@@ -159,7 +159,8 @@ def rewrites(old: str, new: str) -> bool | None:
 
 def fold(catalog: Catalog, sql: str) -> Catalog:
     """The catalog after `sql` ran (statically)."""
-    _, tables = changes_in(sql, catalog.tables)
+    parsed = statements_of(sql)
+    _, tables = changes_in(sql, catalog.tables, parsed)
     checks = {k: set(v) for k, v in catalog.not_null_checks.items() if k in tables}
     checked = {k: set(v) for k, v in catalog.checked.items() if k in tables}
     volatility = dict(catalog.volatility)
@@ -167,7 +168,7 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     not_null = {k: set(v) for k, v in catalog.not_null.items()}
     index_columns = dict(catalog.index_columns)
     pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
-    for node, _ in statements_of(sql):
+    for node, _ in parsed:
         kind, body = next(iter(node.items()))
         if kind == "CreateFunctionStmt" and body.get("funcname"):
             name = str(body["funcname"][-1].get("String", {}).get("sval", "")).lower()
@@ -177,11 +178,11 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
         elif kind == "IndexStmt" and body.get("relation"):
             columns = tuple(p["IndexElem"]["name"] for p in body.get("indexParams", [])
                             if p.get("IndexElem", {}).get("name"))
-            indexes.setdefault(_relation(body["relation"]), set()).add(columns)
+            indexes.setdefault(relation_name(body["relation"]), set()).add(columns)
             if body.get("idxname"):
-                index_columns[f"{_relation(body['relation']).partition('.')[0]}.{body['idxname']}"] = columns
+                index_columns[f"{relation_name(body['relation']).partition('.')[0]}.{body['idxname']}"] = columns
         elif kind == "CreateStmt":
-            table = _relation(body["relation"])
+            table = relation_name(body["relation"])
             checks[table], checked[table], indexes[table], not_null[table] = set(), set(), set(), set()
             for element in body.get("tableElts", []):
                 definition = element.get("ColumnDef", {})
@@ -196,7 +197,7 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
                     _check(constraint.get("Constraint", {}), table, checks, pending)
                     checked[table] |= _check_columns(constraint.get("Constraint", {}), definition.get("colname"))
         elif kind == "AlterTableStmt" and body.get("relation"):
-            table = _relation(body["relation"])
+            table = relation_name(body["relation"])
             for entry in body.get("cmds", []):
                 cmd = entry.get("AlterTableCmd", {})
                 if cmd.get("subtype") == "AT_AddConstraint":
@@ -263,10 +264,6 @@ def _check_columns(constraint: dict[str, Any], column: str | None) -> set[str]:
                 walk(value)
     walk(constraint.get("raw_expr"))
     return found
-
-
-def _relation(relation: dict[str, Any]) -> str:
-    return f"{relation.get('schemaname') or 'public'}.{relation.get('relname')}"
 
 
 def _check(constraint: dict[str, Any], table: str, checks: dict[str, set[str]],

@@ -50,21 +50,36 @@ def display_path(settings: Settings, script: str) -> str:
     return path.relative_to(settings.project_dir).as_posix() if path.is_relative_to(settings.project_dir) else str(path)
 
 
+class LintInputs:
+    """What linting several of a project's files shares: the application queries (read once) and the catalogs the
+    earlier files leave (folded once, when a rule first asks). One per run; `lint_migration` makes its own."""
+
+    def __init__(self, settings: Settings, queries: list[AppQuery] | None = None) -> None:
+        self.settings = settings
+        self.queries = read_queries(settings.queries_dir) if queries is None else queries
+        self._before: dict[str, Catalog] | None = None
+
+    def before(self, migration: MigrationFile) -> Catalog:
+        """The catalog the files before `migration` leave."""
+        if self._before is None:
+            self._before = catalogs_before(self.settings)
+        return self._before.get(migration.key, Catalog({}))
+
+
 def lint_migration(settings: Settings, migration: MigrationFile, *, server_major: int,
                    honour_inline_allows: bool = True, catalog: Catalog | None = None,
-                   queries: list[AppQuery] | None = None) -> list[Finding]:
+                   inputs: LintInputs | None = None) -> list[Finding]:
     """Lint one migration's up part (see `lint_text` for `honour_inline_allows`) against the schema it meets
     (`catalog`; default: the project's earlier files, folded when a rule asks), with the application queries it
     breaks (`lint.queries`)."""
+    shared = inputs or LintInputs(settings)
     path = display_path(settings, migration.script)
-    schema = LazyCatalog(lambda: catalog if catalog is not None else catalogs_before(settings).get(
-        migration.key, Catalog({})))
+    schema = LazyCatalog(lambda: catalog if catalog is not None else shared.before(migration))
     found = lint_text(migration.up_sql, path, server_major=server_major,
                       lock_timeout_configured=settings.environment.lock_timeout is not None,
                       honour_inline_allows=honour_inline_allows, schema=schema)
-    queries = read_queries(settings.queries_dir) if queries is None else queries
-    if queries:
-        hits, _ = impact(migration.up_sql, schema.catalog.tables, queries)
+    if shared.queries:
+        hits, _ = impact(migration.up_sql, schema.catalog.tables, shared.queries)
         found += [finding_of(hit, path, migration.up_sql) for hit in hits]
     return found
 
@@ -90,10 +105,10 @@ def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, serv
     """Lint `migrations`, marking the unsafe findings their approvals cover. With `catalog` (the target's, for
     its pending files in order), each file meets what the files before it leave."""
     approvals = load_approvals(settings)
-    queries = read_queries(settings.queries_dir) if queries is None else queries
+    inputs = LintInputs(settings, queries)
     files, approved = [], {}
     for migration in migrations:
-        found = lint_migration(settings, migration, server_major=server_major, catalog=catalog, queries=queries)
+        found = lint_migration(settings, migration, server_major=server_major, catalog=catalog, inputs=inputs)
         if catalog is not None:
             catalog = fold(catalog, migration.up_sql)
         approved.update(approved_findings(migration, found, approvals))
@@ -106,6 +121,7 @@ def _lint_paths(settings: Settings, paths: list[str], server_major: int) -> Lint
     own = {(settings.migrations_dir / m.script).resolve(): m for m in _all(settings)} \
         if settings.migrations_dir.is_dir() else {}
     approvals = load_approvals(settings)
+    inputs = LintInputs(settings)
     files, approved = [], {}
     for name in paths:
         path = Path(name)
@@ -113,7 +129,7 @@ def _lint_paths(settings: Settings, paths: list[str], server_major: int) -> Lint
             raise DiscoveryError([(name, "no such file to lint")])
         migration = own.get(path.resolve())
         if migration is not None:
-            found = lint_migration(settings, migration, server_major=server_major)
+            found = lint_migration(settings, migration, server_major=server_major, inputs=inputs)
             approved.update(approved_findings(migration, found, approvals))
         else:
             text = normalise(path.read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ counted in one finding, never dropped silently.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,7 +86,8 @@ def read_queries(folder: Path | None) -> list[AppQuery]:
     return found
 
 
-def _name(relation: dict[str, Any]) -> str:
+def relation_name(relation: dict[str, Any]) -> str:
+    """`schema.table` of a parse tree's RangeVar (unqualified: public)."""
     return f"{relation.get('schemaname') or 'public'}.{relation.get('relname')}"
 
 
@@ -105,16 +107,18 @@ def statements_of(sql: str) -> list[tuple[dict[str, Any], int]]:
     return [(s["stmt"], s.get("stmt_location", 0)) for s in tree.get("stmts", [])]
 
 
-def changes_in(sql: str, tables: Tables) -> tuple[list[SchemaChange], Tables]:
-    """The changes `sql` makes to tables of `tables`, and the tables after it (folded statically)."""
+def changes_in(sql: str, tables: Tables, statements: list[tuple[dict[str, Any], int]] | None = None
+               ) -> tuple[list[SchemaChange], Tables]:
+    """The changes `sql` makes to tables of `tables`, and the tables after it (folded statically); `statements`
+    is `statements_of(sql)` when the caller has parsed it already."""
     after = {k: dict(v) for k, v in tables.items()}
     found: list[SchemaChange] = []
     existed = set(tables)
-    for node, start in statements_of(sql):
+    for node, start in statements_of(sql) if statements is None else statements:
         kind, body = next(iter(node.items()))
         at = (body.get("relation") or {}).get("location", start) if isinstance(body, dict) else start
         if kind == "CreateStmt":
-            after[_name(body["relation"])] = {e["ColumnDef"]["colname"]: type_text(e["ColumnDef"])
+            after[relation_name(body["relation"])] = {e["ColumnDef"]["colname"]: type_text(e["ColumnDef"])
                                               for e in body.get("tableElts", []) if "ColumnDef" in e}
         elif kind == "DropStmt" and body.get("removeType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
             for item in body.get("objects", []):
@@ -124,7 +128,7 @@ def changes_in(sql: str, tables: Tables) -> tuple[list[SchemaChange], Tables]:
                     found.append(SchemaChange("dropped-table", name, None, f"DROP of {name}", at))
                 after.pop(name, None)
         elif kind == "RenameStmt" and body.get("relation"):
-            name = _name(body["relation"])
+            name = relation_name(body["relation"])
             if body.get("renameType") == "OBJECT_TABLE" and name in after:
                 new = f"{name.partition('.')[0]}.{body['newname']}"
                 if name in existed:
@@ -137,7 +141,7 @@ def changes_in(sql: str, tables: Tables) -> tuple[list[SchemaChange], Tables]:
                                               f"RENAME of {name}.{old_column} to {new_column}", at))
                 after[name][new_column] = after[name].pop(old_column)
         elif kind == "AlterTableStmt" and body.get("relation"):
-            found += _alter(_name(body["relation"]), body.get("cmds", []), at, tables, after, existed)
+            found += _alter(relation_name(body["relation"]), body.get("cmds", []), at, tables, after, existed)
     return found, after
 
 
@@ -167,22 +171,43 @@ def _alter(name: str, cmds: list[dict[str, Any]], at: int, before: Tables, after
                                    f"ALTER COLUMN {name}.{column} TYPE {type_text(definition)}", at)
 
 
-def _reads(query: AppQuery, tables: Tables) -> _Reads | None:
-    """What the query touches, qualified against `tables`; None when sqlglot cannot parse or qualify it."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import SqlglotError
-    from sqlglot.optimizer.qualify import qualify
-
+def _sqlglot_schema(tables: Tables) -> dict[str, Any]:
+    """`tables` as sqlglot's qualify wants them (a table whose columns are unknown gets a placeholder)."""
     schema: dict[str, Any] = {}
     for key, known in tables.items():
         owner, _, table = key.partition(".")
         schema.setdefault(owner, {})[table] = dict(known) or {"?": "text"}
+    return schema
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[Any, frozenset[str]] | None:
+    """A query's tree and the tables its `*` reads, parsed once however many files are checked against it; None
+    when sqlglot cannot parse it as a query."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     try:
-        tree = sqlglot.parse_one(query.text, read="postgres")
-        if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            return None  # sqlglot reads some non-SQL as a bare expression: that is not a query it understood
-        starred = _starred(tree)
+        tree = sqlglot.parse_one(text, read="postgres")
+    except (SqlglotError, ValueError, KeyError, RecursionError):
+        return None
+    if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+        return None  # sqlglot reads some non-SQL as a bare expression: that is not a query it understood
+    return tree, frozenset(_starred(tree))
+
+
+def _reads(query: AppQuery, schema: dict[str, Any]) -> _Reads | None:
+    """What the query touches, qualified against `schema`; None when sqlglot cannot parse or qualify it."""
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+    from sqlglot.optimizer.qualify import qualify
+
+    parsed = _parsed(query.text)
+    if parsed is None:
+        return None
+    tree, starred = parsed
+    try:
         qualified = qualify(tree.copy(), schema=schema, dialect="postgres", db="public", validate_qualify_columns=True,
                             quote_identifiers=False)
     except (SqlglotError, ValueError, KeyError, RecursionError):
@@ -227,8 +252,9 @@ def impact(sql: str, tables: Tables, queries: list[AppQuery]) -> tuple[list[Hit]
         return [], after
     reads: list[tuple[AppQuery, _Reads]] = []
     unparsed: list[str] = []
+    schema = _sqlglot_schema(tables)
     for query in queries:
-        found = _reads(query, tables) if query.text else None
+        found = _reads(query, schema) if query.text else None
         if found is None:
             unparsed.append(query.source)
         else:

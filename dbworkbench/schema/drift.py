@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 from dbworkbench.config import Settings
-from dbworkbench.config.roles import load_roles
 from dbworkbench.core.history import HistoryRow, hidden_relations
 from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.lexer import Token, tokens
@@ -35,8 +34,9 @@ class DriftItem:
     """The latest applied migration whose SQL names the object, or None."""
 
 
-def drift(settings: Settings) -> list[DriftItem]:
-    """Compare the live schema with the one history says it has.
+def drift(settings: Settings, *, managed_grantees: frozenset[str] = frozenset()) -> list[DriftItem]:
+    """Compare the live schema with the one history says it has; the privileges of `managed_grantees` (the roles
+    roles/ manages, which `roles plan` checks) are left out.
 
     Raises:
         PlanError: history cannot rebuild the schema. DatabaseConnectionError: unreachable.
@@ -54,10 +54,7 @@ def drift(settings: Settings) -> list[DriftItem]:
     replayed = applied_rows(list(state.entries), list(state.rows))
     with scratch_from_history(settings, replayed) as conn:
         expected = introspect(conn, hidden=hidden)
-    declared = load_roles(settings.project_dir)
-    if declared is not None:
-        managed = declared.grantees
-        expected, live = without_grantees(expected, managed), without_grantees(live, managed)
+    expected, live = without_grantees(expected, managed_grantees), without_grantees(live, managed_grantees)
     found = diff(expected, live, allow_data_loss=True, server_major=server_major)
     return [DriftItem(change, _last_touched(change.object, replayed)) for change in found.changes
             if change.object != "settings"]

@@ -21,10 +21,10 @@ from dbworkbench.config import Settings
 from dbworkbench.core import events as ev
 from dbworkbench.core.catalog_browser import size_text
 from dbworkbench.core.db import describe_connection
+from dbworkbench.core.lock_modes import LockMode, conflicts, lock_needed
 from dbworkbench.core.planner import StepAction, StepSpec
 from dbworkbench.core.session import open_session
 from dbworkbench.errors import PlanError
-from dbworkbench.lint.locks import LockMode, conflicts, lock_needed
 
 LONG_TRANSACTION_SECONDS = 60
 """A transaction open longer than this is named in the pre-flight even when it holds no lock on the file's tables."""

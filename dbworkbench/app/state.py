@@ -58,13 +58,14 @@ def prepare_steps(session: Session, specs: list[StepSpec]) -> list[PreparedStep]
             stored = session.store.row(session.conn, spec.entry.row.rank)
         prepared.append(prepare(spec, migrations_dir=settings.migrations_dir, project_dir=settings.project_dir,
                                 placeholders=dict(settings.environment.placeholders),
-                                server_major=session.server_major, stored=stored))
+                                server_major=session.server_major, stored=stored,
+                                lock_upfront=settings.environment.lock_upfront))
     return prepared
 
 
 def render_dry_run(session: Session, prepared: list[PreparedStep]) -> str:
     """The exact SQL the steps would send, history DDL and writes included."""
-    from dbworkbench.core.executor import dry_run_sql
+    from dbworkbench.core.dry_run import dry_run_sql
 
     return "\n\n".join(filter(None, [session.history_ddl(),
                                      *(dry_run_sql(session.conn, session.store, p) for p in prepared)]))
@@ -82,6 +83,9 @@ def render_review(session: Session, prepared: list[PreparedStep]) -> str:
         start = f", resuming at statement {step.start_at + 1}" if step.start_at else ""
         body = [s.text if s.text.rstrip().endswith(";") else s.text + ";" for s in step.statements[step.start_at:]]
         record = "undone" if step.spec.action.is_undo else "applied"
-        parts.append("\n".join([f"-- {done} {step.script}: {len(step.statements)} statement(s) {mode}{start}", *body,
+        locks = [f"-- first: lock {', '.join(f'{s}.{t}' if s else t for s, t, _ in step.upfront)} (lock-upfront, "
+                 "each in the one mode the file needs, in schema and name order)"] if step.upfront else []
+        parts.append("\n".join([f"-- {done} {step.script}: {len(step.statements)} statement(s) {mode}{start}",
+                                *locks, *body,
                                 f"-- + bookkeeping: history row and event recording it {record}"]))
     return "\n\n".join(parts)

@@ -39,7 +39,7 @@ LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSE
 _TOP_KEYS = {
     "migrations", "history_table", "default_env", "lock_wait", "out_of_order", "schemas",
     "placeholders", "environments", "lock_timeout", "statement_timeout", "transaction_timeout", "theme", "keys", "lock_retries",
-    "lock_retry_backoff", "scratch_cache", "scratch_url", "layout", "hooks", "queries",
+    "lock_retry_backoff", "lock_upfront", "scratch_cache", "scratch_url", "layout", "hooks", "queries",
 }
 LAYOUTS = ("dbworkbench", "flyway", "golang-migrate", "dbmate", "sqitch", "liquibase")
 """The migration folder layouts dbworkbench reads (`core.layouts`)."""

@@ -19,7 +19,7 @@ from dbworkbench.errors import ConfigError
 
 _ENV_KEYS = {"url", "protected", "placeholders", "lock_timeout", "statement_timeout", "transaction_timeout",
              "schemas", "lock_retries",
-             "lock_retry_backoff", "targets", "databases", "tenant_schemas", "hooks"}
+             "lock_retry_backoff", "lock_upfront", "targets", "databases", "tenant_schemas", "hooks"}
 HOOKS = ("before_migrate", "after_migrate")
 """The hooks an environment (or the file's top level) may name: commands run around migrate, up, down and redo."""
 
@@ -43,6 +43,8 @@ class Environment:
     """How often a transactional file that hit lock_timeout is run again."""
     lock_retry_backoff: float = 1.0
     """Seconds before the first retry; doubled before each next one."""
+    lock_upfront: bool = False
+    """Every transactional file takes its table locks first, in one order (`core.upfront`)."""
     targets: tuple[str, ...] = ()
     """A fleet: more databases (URLs) every command of this environment fans out over (`app.fleet`)."""
     databases: str | None = None
@@ -83,6 +85,10 @@ def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any
     protected = table.get("protected", False)
     if not isinstance(protected, bool):
         raise ConfigError(f"{where} protected must be true or false.")
+    upfront = table.get("lock_upfront", top.get("lock_upfront", False))
+    if not isinstance(upfront, bool):
+        raise ConfigError(f"{where} lock_upfront must be true or false (true: every transactional file takes its "
+                          "table locks first, in one order, under lock_timeout).")
     schemas = table.get("schemas", top.get("schemas", []))
     if not isinstance(schemas, list) or not all(isinstance(x, str) and x for x in schemas):
         raise ConfigError(f"{where} schemas = {schemas!r} must be a list of schema names, e.g. schemas = [\"public\"].")
@@ -105,6 +111,7 @@ def parse_environment(name: str, table: Mapping[str, Any], top: Mapping[str, Any
         transaction_timeout=duration(table.get("transaction_timeout", top.get("transaction_timeout")),
                                      f"{where} transaction_timeout"),
         schemas=tuple(str(s) for s in schemas), lock_retries=retries, lock_retry_backoff=float(backoff),
+        lock_upfront=upfront,
     )
 
 

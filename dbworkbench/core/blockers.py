@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def sql_name(part: str) -> str:
+    """A name part as SQL writes it: quoted unless it reads back the same unquoted."""
+    return part if _PLAIN.fullmatch(part) else '"' + part.replace('"', '""') + '"'
+
 
 def relations(statement: str) -> list[str]:
-    """Tables a statement names (schema-qualified when written so), from PostgreSQL's parse tree."""
+    """Tables a statement names (schema-qualified when written so), from PostgreSQL's parse tree, as SQL text
+    `to_regclass` reads (`"Orders"` keeps its case)."""
     from pglast import parser
 
     try:
@@ -23,7 +32,7 @@ def relations(statement: str) -> list[str]:
 def _range_vars(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         if "relname" in node and isinstance(node["relname"], str):
-            yield ".".join(p for p in (node.get("schemaname"), node["relname"]) if p)
+            yield ".".join(sql_name(p) for p in (node.get("schemaname"), node["relname"]) if p)
         for value in node.values():
             yield from _range_vars(value)
     elif isinstance(node, list):

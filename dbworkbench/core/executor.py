@@ -4,7 +4,7 @@ A transactional step runs its statements and writes its history row and event in
 a failure leaves neither. A non-transactional step first commits a history row marked unfinished,
 runs each statement in autocommit and records progress after each one; after a failure (or a killed
 process) the row says where to resume. Errors are mapped to file:line:column with SQLSTATE, detail and
-hint. `dry_run_sql` renders the same work as SQL text without running anything.
+hint. ``core.dry_run` renders the same work as SQL text without running anything.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dbworkbench.core.history import HistoryStore
 from dbworkbench.core.lexer import Statement, significant_words
 from dbworkbench.core.locking import LOCK_CLASS
 from dbworkbench.core.steps import PreparedStep
+from dbworkbench.core.upfront import prelude
 from dbworkbench.errors import DatabaseConnectionError, MigrationFailedError, MigrationInterruptedError, SqlErrorDetail
 
 Conn = psycopg.Connection[Any]
@@ -150,6 +151,8 @@ class Executor:
         index = 0
         conn.execute(sql.SQL("BEGIN; ") + self._set_label(step))
         try:
+            if step.upfront:
+                conn.execute(prelude(step.upfront))
             with conn.cursor() as cur:
                 for index, statement in enumerate(step.statements):
                     self._execute(cur, step, index, statement)
@@ -181,7 +184,8 @@ class Executor:
         else:
             first = last = Statement(";", 0, 1, 1, 0)
             span = ""
-        begin = [sql.SQL("BEGIN"), *([self.reset()] if self.reset is not None else []), self._set_label(step)]
+        begin = [sql.SQL("BEGIN"), *([self.reset()] if self.reset is not None else []), self._set_label(step),
+                 *([prelude(step.upfront)] if step.upfront else [])]
         prefix = sql.SQL("; ").join(begin).as_string(conn) + ";\n"
         row = replace(step.row, success=True, statements_done=len(step.statements))
         suffix = sql.SQL("; ").join([*self._guarded(step), self.store.insert(row, timed_by_server=True),
@@ -363,6 +367,9 @@ class Executor:
             detail=diag.message_detail, hint=diag.message_hint, statement_index=index,
             statement_excerpt=ev.excerpt(statement.text, 160), statement_count=len(step.statements),
         )
+        if exc.sqlstate == LOCK_NOT_AVAILABLE and step.upfront and "inline_code_block" in (diag.context or ""):
+            note = ("It timed out taking the file's locks up front (lock-upfront), before its first statement ran. "
+                    + note)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             blockers = describe_blockers(self.conn, step.text.text)
             note += f" Blocked by: {blockers}." if blockers else " The blocking session had finished by then."
@@ -372,27 +379,3 @@ class Executor:
             "statement": None if index is None else index + 1, "action": step.spec.action}))
         self.emit(ev.MigrationFailed(step.script, step.version, error))
         return error
-
-
-def dry_run_sql(conn: Conn, store: HistoryStore, step: PreparedStep) -> str:
-    """The exact SQL `Executor.run` would send for a step, history writes included."""
-    def render(query: sql.Composable) -> str:
-        return query.as_string(conn) + ";"
-
-    action = "undone" if step.spec.action.is_undo else "applied"
-    mode = "one transaction" if step.transactional else "autocommit, statement by statement"
-    lines = [f"-- {step.script}: {step.spec.action}, {len(step.statements)} statement(s), {mode}"]
-    lines += [f"-- warning: {w}" for w in step.warnings]
-    body = [s.text if s.text.rstrip().endswith(";") else s.text + ";" for s in step.statements[step.start_at:]]
-    event = render(store.event(action, version=step.version, script=step.row.script, checksum=step.row.checksum,
-                               execution_ms=0))
-    if step.transactional:
-        done = replace(step.row, success=True, statements_done=len(step.statements))
-        lines += ["BEGIN;", *body, render(store.insert(done)), event, "COMMIT;"]
-    else:
-        rank = step.resume_rank
-        lines.append(render(store.insert(step.row, returning=True)) if rank is None else f"-- resuming history rank {rank}")
-        for offset, statement in enumerate(body):
-            lines += [statement, render(store.progress(rank or 0, step.start_at + offset + 1))]
-        lines += ["BEGIN;", render(store.finish(rank or 0, step.row, 0)), event, "COMMIT;"]
-    return "\n".join(lines)

@@ -16,6 +16,7 @@ from psycopg import sql
 from dbworkbench.core import events as ev
 from dbworkbench.core.executor import Executor
 from dbworkbench.core.steps import PreparedStep
+from dbworkbench.core.upfront import prelude
 from dbworkbench.errors import PlanError
 
 
@@ -41,12 +42,19 @@ class StatementStepper(Executor):
 
         Raises:
             PlanError: the file runs outside a transaction (each statement would commit on its own).
+            MigrationFailedError: it asks for its locks up front and they could not be taken (nothing ran).
         """
         if not step.transactional:
             raise PlanError(f"{step.script} runs outside a transaction (each statement commits on its own), so it "
                             "cannot be stepped through and rolled back; review it, then migrate it.")
         self.before_each()
         self.conn.execute(sql.SQL("BEGIN; ") + self._set_label(step))
+        if step.upfront:
+            try:
+                self.conn.execute(prelude(step.upfront))
+            except psycopg.Error as exc:
+                self._rollback()
+                raise self._failed(step, None, exc, "Nothing of the file ran.") from exc
         self.step, self.next_index, self._started = step, 0, time.perf_counter()
         self.emit(ev.MigrationStarted(step.script, step.version, step.spec.action, len(step.statements), True, 0))
 

@@ -18,6 +18,7 @@ from dbworkbench.core.lexer import Statement, line_col, significant_words, strip
 from dbworkbench.core.planner import State, StepSpec
 from dbworkbench.core.scripts import Substituted, substitute
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
+from dbworkbench.core.upfront import asks_upfront, upfront_locks
 from dbworkbench.errors import PlanError
 
 _TX_CONTROL = {"begin", "start", "commit", "end", "rollback", "abort"}
@@ -56,6 +57,8 @@ class PreparedStep:
     warnings: tuple[str, ...] = field(default=())
     batches: dict[int, BatchSpec] = field(default_factory=dict)
     """Statement index -> batch settings, for statements marked `-- dbworkbench:batch`."""
+    upfront: tuple[tuple[str, str, str], ...] = ()
+    """Tables to lock before the first statement (schema, table, mode): `core.upfront`."""
 
     @property
     def version(self) -> str | None:
@@ -152,7 +155,7 @@ def _strip_wrapping_transaction(statements: list[Statement], script: str) -> tup
 
 
 def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placeholders: dict[str, str], server_major: int,
-            stored: HistoryRow | None) -> PreparedStep:
+            stored: HistoryRow | None, lock_upfront: bool = False) -> PreparedStep:
     """Turn a planned step into statements to run.
 
     Args:
@@ -162,6 +165,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         placeholders: the environment's `${name}` values.
         server_major: the target server's major version.
         stored: the history row with SQL text (for undo from history, or a resume's rank).
+        lock_upfront: the environment's `lock_upfront` (a file's `-- dbworkbench:lock-upfront` asks alone).
 
     Raises:
         PlanError: no undo text, undefined placeholder, unterminated quote, syntax error, stray COMMIT.
@@ -200,6 +204,13 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
     if reasons and len(reasons) < len(statements):
         warnings.append(f"{display}: {reasons[0]} cannot run in a transaction, so all {len(statements)} statements run "
                         "one by one in autocommit; a failure keeps the earlier ones and `migrate` resumes at the failed one.")
+    upfront: tuple[tuple[str, str, str], ...] = ()
+    if lock_upfront or asks_upfront(substituted.text):
+        if transactional:
+            upfront = upfront_locks(statements)
+        elif asks_upfront(substituted.text):
+            warnings.append(f"{display}: dbworkbench:lock-upfront is ignored: the file runs outside a transaction, so "
+                            "its locks cannot be held across its statements.")
     resume_rank = stored.rank if stored is not None and spec.action.is_resume else None
     start_at = stored.statements_done if resume_rank is not None and stored is not None else 0
     if resume_rank is not None and stored is not None and stored.up_sql is not None and not undo:
@@ -217,7 +228,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         statements_total=len(statements),
     )
     return PreparedStep(spec, display, substituted, tuple(statements), transactional, start_at, line_base, text, row,
-                        resume_rank, tuple(warnings), batches)
+                        resume_rank, tuple(warnings), batches, upfront)
 
 
 def _check_resumable(display: str, done: list[Statement], now: list[Statement]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from dbworkbench.app import migrations, preflight
 from dbworkbench.app.preflight import Verdict
 from dbworkbench.cli import main
-from dbworkbench.lint.locks import LockMode, conflicts, lock_needed
+from dbworkbench.core.lock_modes import LockMode, conflicts, lock_needed
 from tests.conftest import Project
 
 

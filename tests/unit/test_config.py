@@ -62,6 +62,7 @@ def test_env_vars_are_expanded_and_missing_ones_named(tmp_path: Path) -> None:
     ('[environments.dev]\nurl = "host=h dbname"\n', "not a valid connection string"),
     ('[environments.dev]\nlock_timeout = "soon"\n', "lock_timeout = 'soon' is not a duration"),
     ('[environments.dev]\nprotected = "yes"\n', "protected must be true or false"),
+    ('[environments.dev]\nlock_upfront = 1\n', "lock_upfront must be true or false"),
     ('history_table = "bad-name"\n', "history_table"),
     ('this is = not toml', "not valid TOML"),
 ])

@@ -1,5 +1,6 @@
 """The table lock a statement asks for, read from its leading words (PostgreSQL's documented lock levels), and
-which held locks conflict with it: what the pre-flight compares with the sessions holding locks right now.
+which held locks conflict with it: what the pre-flight compares with the sessions holding locks right now, and
+what `core.upfront` takes first when a file asks for its locks up front.
 
 This is the static answer; `analyze` measures the real one on a scratch copy (`lint.rehearsal`).
 """

@@ -9,6 +9,7 @@ scratch copy, so the next file sees it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,14 @@ import psycopg
 from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
+from dbworkbench.core.blockers import relations
+from dbworkbench.core.lexer import Statement
 from dbworkbench.core.planner import StepAction, plan_forward
 from dbworkbench.core.session import open_session
 from dbworkbench.core.steps import PreparedStep
+from dbworkbench.core.upfront import split_name
 from dbworkbench.errors import PlanError
-from dbworkbench.lint.lock_queue import measure_queue
+from dbworkbench.lint.lock_queue import measure_queue, measure_queue_alone
 from dbworkbench.lint.rehearsal import WRITE_BLOCKING, StatementEffect, rehearse, runs_in_one_transaction
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
 
@@ -154,14 +158,34 @@ def _queue_sentences(conn: psycopg.Connection[Any], step: PreparedStep, effects:
     return said
 
 
+def _queue_alone(conn: psycopg.Connection[Any], existing: dict[str, tuple[str, str]], lock_timeout: str | None,
+                 said: dict[int, list[str]]) -> Callable[[Statement, bool], None]:
+    """For a file outside one transaction: the lock queue of every statement naming a pre-existing table (each
+    takes its locks anew), measured as it runs (one that commits on its own) or just before (one in its own
+    transaction)."""
+
+    def alone(statement: Statement, commits: bool) -> None:
+        named = [(split_name(name), existing.get(split_name(name)[1])) for name in relations(statement.text)]
+        tables = tuple(sorted({found for (schema, _), found in named if found and (not schema or found[0] == schema)}))
+        if tables and commits:
+            said[statement.index] = [measure_queue_alone(conn, statement.text, tables).sentence(lock_timeout)]
+        elif tables:
+            said[statement.index] = [measure_queue(conn, [statement.text], 0, tables).sentence(lock_timeout)]
+        elif commits:
+            conn.execute(statement.text)
+    return alone
+
+
 def _rehearse_step(conn: psycopg.Connection[Any], step: PreparedStep, stats: dict[str, TableStats],
                    server_major: int, lock_timeout: str | None = None) -> list[StatementReport]:
     """One file's measured statements; the file is then applied to the copy so the next file sees it."""
     reports: list[StatementReport] = []
     existing = {str(r[1]): (str(r[0]), str(r[1])) for r in conn.execute(_EXISTING_TABLES).fetchall()}
-    effects = rehearse(conn, step.text.text, server_major=server_major)
-    queued = _queue_sentences(conn, step, effects, existing, lock_timeout) \
-        if runs_in_one_transaction(step.text.text, server_major) else {}
+    in_one = runs_in_one_transaction(step.text.text, server_major)
+    alone: dict[int, list[str]] = {}
+    effects = rehearse(conn, step.text.text, server_major=server_major,
+                       alone=None if in_one else _queue_alone(conn, existing, lock_timeout, alone))
+    queued = _queue_sentences(conn, step, effects, existing, lock_timeout) if in_one else alone
     for effect in effects:
         statement = step.statements[effect.index]
         reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],

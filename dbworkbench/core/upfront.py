@@ -40,7 +40,7 @@ def covering(modes: Iterable[LockMode]) -> LockMode:
     return next(m for m in LockMode if m >= max(wanted) and _CONFLICTS[m] >= needed)
 
 
-def _split(name: str) -> tuple[str, str]:
+def split_name(name: str) -> tuple[str, str]:
     """`schema.table` or `table` as a statement writes it (quotes kept case, others fold to lower case) →
     (schema or "", table)."""
     parts: list[str] = []
@@ -71,7 +71,7 @@ def upfront_locks(statements: Iterable[Statement]) -> tuple[tuple[str, str, str]
             continue
         for table in need.tables:
             if table:
-                modes.setdefault(_split(table), set()).add(need.mode)
+                modes.setdefault(split_name(table), set()).add(need.mode)
     return tuple((schema, table, covering(wanted).label) for (schema, table), wanted in modes.items())
 
 

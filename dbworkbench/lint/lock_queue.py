@@ -6,6 +6,10 @@ blocks every query on the table that arrives after it. On the scratch copy, for 
 locks each pre-existing table, a second session opens a transaction that has read the table (ACCESS SHARE, like any
 long-running query or idle transaction), the file's earlier statements run, then the statement; if it waits, a
 probe reader and a probe writer each try the table's lock for a moment. Everything is rolled back.
+
+A statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY and its kin) is measured the same way while
+it runs for real on the copy (`measure_queue_alone`): it waits for transactions that can see the table, yet
+usually lets readers and writers through meanwhile, and that is what it is then said to do.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ class QueueEffect:
         names = ", ".join(self.tables)
         if not self.waits:
             return f"waits for nobody: an open transaction that read {names} does not hold it up"
+        if not (self.blocks_readers or self.blocks_writers):
+            return (f"waits for open transactions on {names} to end but blocks no reader or writer meanwhile "
+                    "(measured with one open reader); it waits as long as the oldest of them runs")
         blocked = " and ".join(w for w, on in (("readers", self.blocks_readers), ("writers", self.blocks_writers))
                                if on) or "nobody else"
         advice = (f"with lock_timeout {lock_timeout} (this environment's) it gives up after that and can be retried"
@@ -71,8 +78,7 @@ def measure_queue(conn: psycopg.Connection[Any], statements: list[str], index: i
         try:
             for text in statements[:index]:
                 conn.execute(text)
-            blocker.execute("BEGIN")
-            blocker.execute(_lock(tables, "ACCESS SHARE"))
+            _open_reader(blocker, tables)
 
             def run() -> None:
                 try:
@@ -91,8 +97,50 @@ def measure_queue(conn: psycopg.Connection[Any], statements: list[str], index: i
             worker.join(30)
         finally:
             conn.execute("ROLLBACK")
-    names = tuple(name if schema == "public" else f"{schema}.{name}" for schema, name in tables)
-    return QueueEffect(names, waits, readers, writers)
+    return QueueEffect(_names(tables), waits, readers, writers)
+
+
+def measure_queue_alone(conn: psycopg.Connection[Any], statement: str,
+                        tables: tuple[tuple[str, str], ...]) -> QueueEffect:
+    """Run `statement` (one that commits on its own) on the scratch database's autocommit connection behind an open
+    reader of `tables`, measuring the queue; the statement then finishes once the reader is gone.
+
+    Raises:
+        psycopg.Error: the statement failed.
+    """
+    failure: list[psycopg.Error] = []
+    with _connect_like(conn) as blocker, _connect_like(conn) as watcher:
+        _open_reader(blocker, tables)
+
+        def run() -> None:
+            try:
+                conn.execute(statement)
+            except psycopg.Error as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        try:
+            waits = _waiting(watcher, conn.info.backend_pid, worker)
+            readers = waits and _blocked(watcher, tables, "ACCESS SHARE")
+            writers = waits and _blocked(watcher, tables, "ROW EXCLUSIVE")
+        finally:
+            blocker.execute("ROLLBACK")
+            worker.join()
+    if failure:
+        raise failure[0]
+    return QueueEffect(_names(tables), waits, readers, writers)
+
+
+def _names(tables: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(name if schema == "public" else f"{schema}.{name}" for schema, name in tables)
+
+
+def _open_reader(blocker: psycopg.Connection[Any], tables: tuple[tuple[str, str], ...]) -> None:
+    """An open transaction that has read the tables and keeps its snapshot (like a long report)."""
+    blocker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    blocker.execute(_lock(tables, "ACCESS SHARE"))
+    blocker.execute("SELECT 1")
 
 
 def _waiting(watcher: psycopg.Connection[Any], pid: int, worker: threading.Thread) -> bool:

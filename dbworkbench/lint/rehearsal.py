@@ -9,6 +9,7 @@ outside one and are reported as such. Never point this at a database you care ab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,12 +89,16 @@ def _stats(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, int, int, int]
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(_STATS).fetchall()}
 
 
-def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18) -> list[StatementEffect]:
+def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18,
+             alone: Callable[[Statement, bool], None] | None = None) -> list[StatementEffect]:
     """Run `text` on a scratch database (autocommit connection) the way the engine would, measuring each statement.
 
     A transactional file runs in one transaction that is rolled back at the end. Otherwise (the
     no-transaction directive, or a statement that cannot run in a transaction), each statement runs in its
-    own transaction, measured before it commits, and the others on their own, in file order.
+    own transaction, measured before it commits, and the others on their own, in file order. For such a file,
+    `alone(statement, True)` runs (and commits) each statement that cannot run in a transaction instead of a plain
+    execute, and `alone(statement, False)` is called before each other one and must leave nothing (the lock queue
+    is rehearsed that way).
     """
     statements = parse_statements(text)
     tables, columns = _snapshot(conn)
@@ -104,16 +109,21 @@ def rehearse(conn: psycopg.Connection[Any], text: str, *, server_major: int = 18
         with conn.transaction(force_rollback=True):
             return [_measure(conn, statement, state) for statement in statements]
     effects = []
-    for statement, outside in zip(statements, own, strict=True):
-        if outside:
+    for statement, own_transaction in zip(statements, own, strict=True):
+        if own_transaction:
             before, _ = _snapshot(conn)
-            conn.execute(statement.text)
+            if alone is not None:
+                alone(statement, True)
+            else:
+                conn.execute(statement.text)
             after, after_columns = _snapshot(conn)
             effects.append(StatementEffect(index=statement.index, line=statement.line, transactional=False,
                                            rewritten=[name for oid, (name, node, _, _) in before.items()
                                                       if oid in state.initial and oid in after and after[oid][1] != node]))
             state.tables, state.columns = after, after_columns
         else:
+            if alone is not None:
+                alone(statement, False)
             with conn.transaction():
                 effects.append(_measure(conn, statement, state))
     return effects

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbworkbench.lint.queries import LIVE_TABLES_SQL, Tables, changes_in, live_tables, relation_name, statements_of
+from dbworkbench.lint.view_deps import ViewsOn, fold_views
 
 _FAMILIES = {"character varying": "varchar", "varchar": "varchar", "character": "bpchar", "bpchar": "bpchar",
              "char": "bpchar", "numeric": "numeric", "decimal": "numeric", "text": "text", "citext": "citext"}
@@ -68,7 +69,7 @@ class Catalog:
     index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """`schema.index` → the columns it indexes, for `… USING INDEX name`."""
     views_on: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    """(`schema.table`, column) → the views and rules that use it (the target's pg_depend; files: none)."""
+    """(`schema.table`, column) → the views and rules that use it (the target's pg_depend; files: `lint.view_deps`)."""
 
     def column_type(self, table: str, column: str) -> str | None:
         """The column's type, when known (`table` as written: unqualified means public)."""
@@ -167,9 +168,11 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     indexes = {k: set(v) for k, v in catalog.indexes.items()}
     not_null = {k: set(v) for k, v in catalog.not_null.items()}
     index_columns = dict(catalog.index_columns)
+    views: ViewsOn = {k: set(v) for k, v in catalog.views_on.items()}
     pending: dict[str, tuple[str, str]] = {}  # NOT VALID checks by name, until validated
     for node, _ in parsed:
         kind, body = next(iter(node.items()))
+        fold_views(views, kind, body, tables)
         if kind == "CreateFunctionStmt" and body.get("funcname"):
             name = str(body["funcname"][-1].get("String", {}).get("sval", "")).lower()
             said = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
@@ -229,7 +232,8 @@ def fold(catalog: Catalog, sql: str) -> Catalog:
     return Catalog(tables, {k: frozenset(v) for k, v in checks.items()}, catalog.source,
                    {k: frozenset(v) for k, v in checked.items()}, sizes, volatility,
                    {k: frozenset(v) for k, v in indexes.items() if k in tables},
-                   {k: frozenset(v) for k, v in not_null.items() if k in tables}, index_columns)
+                   {k: frozenset(v) for k, v in not_null.items() if k in tables}, index_columns,
+                   {k: tuple(sorted(v)) for k, v in views.items()})
 
 
 def _key_columns(constraint: dict[str, Any], column: str | None) -> tuple[str, ...]:

@@ -129,15 +129,16 @@ def test_a_primary_key_using_an_index_on_nullable_columns_scans(any_project: Pro
         assert ("primary-key-using-nullable-index", 2) not in found, (argv, found)
 
 
-def test_a_type_change_on_a_column_a_view_uses_fails_and_lint_says_so_from_the_target(
+def test_a_type_change_on_a_column_a_view_uses_fails_and_lint_says_so_from_the_target_and_the_files(
         any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     any_project.write("V1__t.sql", "CREATE TABLE t (id int, name varchar(20), note text);\n"
                       "CREATE VIEW t_names AS SELECT id, name FROM t;\n")
     assert run(capsys, "migrate")[0] == 0
     any_project.write("V2__widen.sql", "ALTER TABLE t ALTER COLUMN name TYPE varchar(40);\n"
                       "ALTER TABLE t ALTER COLUMN note TYPE varchar(40);\n")
-    code, out, _ = run(capsys, "lint", "--pending", "--json")
-    found = _findings(out)
-    assert code == 6 and found.get(("type-change-under-a-view", 1)) == "error", out
-    assert ("type-change-under-a-view", 2) not in found, "no view uses note"
+    for argv in (["lint", "--pending", "--json"], ["lint", "--json", "sql/V2__widen.sql"]):
+        code, out, _ = run(capsys, *argv)
+        found = _findings(out)
+        assert code == 6 and found.get(("type-change-under-a-view", 1)) == "error", (argv, out)
+        assert ("type-change-under-a-view", 2) not in found, "no view uses note"
     assert run(capsys, "migrate")[0] == 1, "and the server indeed refuses it"

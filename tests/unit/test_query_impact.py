@@ -122,3 +122,25 @@ def test_the_static_catalog_folds_what_the_files_do() -> None:
     assert catalog.has_index_on("s.t", ("id",)) and catalog.has_index_on("s.t", ("flag",)) is False
     assert catalog.nullable_index_columns("s.t", "t_id") == (), "id was set NOT NULL"
     assert catalog.has_index_on("public.nowhere", ("id",)) is None
+
+
+def test_the_static_catalog_knows_which_columns_views_use() -> None:
+    from dbworkbench.lint.catalog import Catalog, fold
+
+    catalog = fold(Catalog({}), """
+        CREATE TABLE t (id int, name varchar(20), note text);
+        CREATE TABLE s.u (id int, x int, y int, unused int);
+        CREATE VIEW t_names AS SELECT a.id, name FROM t a WHERE a.id > 0;
+        CREATE MATERIALIZED VIEW everything AS SELECT * FROM t;
+        CREATE VIEW joined AS SELECT b.x FROM t JOIN s.u b USING (id);
+        CREATE VIEW replaced AS SELECT note FROM t;
+        CREATE OR REPLACE VIEW replaced AS SELECT 1 AS one;
+    """)
+    assert catalog.views_using("t", "name") == ("public.everything", "public.t_names")
+    assert catalog.views_using("t", "note") == ("public.everything",), "the replaced view no longer reads note"
+    assert catalog.views_using("s.u", "x") == ("public.joined",) and catalog.views_using("s.u", "id") == ("public.joined",)
+    assert catalog.views_using("s.u", "y") == () and catalog.views_using("s.u", "unused") == ()
+    later = fold(catalog, "DROP VIEW t_names; ALTER TABLE s.u RENAME COLUMN x TO xx; ALTER VIEW joined RENAME TO j2;"
+                          "DROP MATERIALIZED VIEW everything;")
+    assert later.views_using("t", "name") == () and later.views_using("s.u", "xx") == ("public.j2",)
+    assert later.views_using("s.u", "x") == ()

@@ -13,7 +13,7 @@ from dbworkbench.core.layouts import project_migrations
 from dbworkbench.core.planner import Entry
 from dbworkbench.core.session import open_session
 from dbworkbench.core.versions import version_argument
-from dbworkbench.errors import PlanError
+from dbworkbench.errors import ConfigError, PlanError
 from dbworkbench.lint.approvals import approved_findings, load_approvals, write_approval
 from dbworkbench.lint.catalog import live_catalog
 from dbworkbench.lint.findings import Finding, Severity
@@ -22,23 +22,33 @@ from dbworkbench.lint.queries import observed_queries, read_queries
 
 
 def lint(settings: Settings, *, paths: list[str] | None = None, pending: bool = False,
-         server_major: int | None = None, since: str | None = None) -> LintReport:
+         server_major: int | None = None, since: str | None = None, replay: bool = False) -> LintReport:
     """Lint chosen files, every migration, the migrations changed since git ref `since` (a file or its undo file
     added or edited: committed, staged or not), or (with `pending`) what has not run on the environment yet.
 
-    Approvals count the same way in every mode.
+    Approvals count the same way in every mode. With `replay`, the schema each file meets comes from the files
+    before it replayed on a scratch database (`app.lint_replay`) rather than folded statically.
 
     Raises:
         DiscoveryError: bad migration files. DatabaseConnectionError: `pending` and the server is unreachable.
-        ConfigError: `since` is not a git ref of the project.
+        ConfigError: `since` is not a git ref of the project, or both `replay` and `pending`.
+        PlanError: `replay` and an earlier file fails on the scratch database.
     """
+    if replay and pending:
+        raise ConfigError("lint --replay lints against the files replayed on a scratch database, --pending against "
+                          "the target's own catalog: choose one.")
     if since is not None and not paths:
         changed = changed_migrations(settings, since)
         if not changed:
             return LintReport((), server_major or ASSUMED_SERVER_MAJOR)
         paths = [str(settings.migrations_dir / m.script) for m in changed]
     if not pending or paths:
-        return lint_project(settings, paths=paths, server_major=server_major)
+        before = None
+        if replay:
+            from dbworkbench.app.lint_replay import replayed_catalogs
+
+            before = replayed_catalogs(settings)
+        return lint_project(settings, paths=paths, server_major=server_major, before=before)
     with open_session(settings, write=False, purpose=Verb.LINT.value) as session:
         state = read_state(settings, session)
         major = server_major or session.server_major

@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pending", action="store_true", help="only what has not run on the environment yet")
     p.add_argument("--since", metavar="REF", help="only the migrations changed since this git ref (committed, staged "
                    "or not; a pre-commit hook uses HEAD)")
+    p.add_argument("--replay", action="store_true", help="lint each file against the files before it replayed on a "
+                   "scratch database (cached), instead of folded statically")
     p.add_argument("--server-version", type=int, metavar="MAJOR", help="target PostgreSQL major version")
     _fleet(p)
     p = add(Verb.DIFF, "print the SQL that turns one schema into another (each side a URL or a folder of .sql)", json=True)

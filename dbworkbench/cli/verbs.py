@@ -205,7 +205,7 @@ def lint(args: argparse.Namespace, settings: Settings) -> int:
     from dbworkbench.cli import render_safety
 
     report = safety.lint(settings, paths=args.files or None, pending=args.pending, server_major=args.server_version,
-                         since=args.since)
+                         since=args.since, replay=args.replay)
     _emit(render_safety.lint_json(report) if args.json else render_safety.lint_text(report))
     return int(ExitCode.LINT if report.unsafe else ExitCode.OK)
 

@@ -54,10 +54,12 @@ class LintInputs:
     """What linting several of a project's files shares: the application queries (read once) and the catalogs the
     earlier files leave (folded once, when a rule first asks). One per run; `lint_migration` makes its own."""
 
-    def __init__(self, settings: Settings, queries: list[AppQuery] | None = None) -> None:
+    def __init__(self, settings: Settings, queries: list[AppQuery] | None = None,
+                 before: dict[str, Catalog] | None = None) -> None:
         self.settings = settings
         self.queries = read_queries(settings.queries_dir) if queries is None else queries
-        self._before: dict[str, Catalog] | None = None
+        self._before: dict[str, Catalog] | None = before
+        """Key → the catalog the earlier files leave: given (replayed, `app.lint_replay`), or folded here."""
 
     def before(self, migration: MigrationFile) -> Catalog:
         """The catalog the files before `migration` leave."""
@@ -101,11 +103,13 @@ def _folded(files: tuple[tuple[str, str], ...]) -> dict[str, Catalog]:
 
 
 def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, server_major: int,
-                    catalog: Catalog | None = None, queries: list[AppQuery] | None = None) -> LintReport:
+                    catalog: Catalog | None = None, queries: list[AppQuery] | None = None,
+                    before: dict[str, Catalog] | None = None) -> LintReport:
     """Lint `migrations`, marking the unsafe findings their approvals cover. With `catalog` (the target's, for
-    its pending files in order), each file meets what the files before it leave."""
+    its pending files in order), each file meets what the files before it leave; `before` gives the catalogs the
+    earlier files leave (default: folded statically)."""
     approvals = load_approvals(settings)
-    inputs = LintInputs(settings, queries)
+    inputs = LintInputs(settings, queries, before)
     files, approved = [], {}
     for migration in migrations:
         found = lint_migration(settings, migration, server_major=server_major, catalog=catalog, inputs=inputs)
@@ -116,12 +120,13 @@ def lint_migrations(settings: Settings, migrations: list[MigrationFile], *, serv
     return LintReport(tuple(files), server_major, approved)
 
 
-def _lint_paths(settings: Settings, paths: list[str], server_major: int) -> LintReport:
+def _lint_paths(settings: Settings, paths: list[str], server_major: int,
+                before: dict[str, Catalog] | None = None) -> LintReport:
     """Chosen files: the project's migrations among them with their approvals, other files as they are."""
     own = {(settings.migrations_dir / m.script).resolve(): m for m in _all(settings)} \
         if settings.migrations_dir.is_dir() else {}
     approvals = load_approvals(settings)
-    inputs = LintInputs(settings)
+    inputs = LintInputs(settings, before=before)
     files, approved = [], {}
     for name in paths:
         path = Path(name)
@@ -146,18 +151,19 @@ def _all(settings: Settings) -> list[MigrationFile]:
 
 def lint_project(settings: Settings, *, paths: list[str] | None = None, state: ProjectState | None = None,
                  server_major: int | None = None, catalog: Catalog | None = None,
-                 queries: list[AppQuery] | None = None) -> LintReport:
-    """Lint chosen files, every migration, or (given the target's `state`) what is pending there.
+                 queries: list[AppQuery] | None = None, before: dict[str, Catalog] | None = None) -> LintReport:
+    """Lint chosen files, every migration, or (given the target's `state`) what is pending there; `before`: the
+    catalogs the earlier files leave, when not folded statically.
 
     Raises:
         DiscoveryError: bad migration files, or a named file that does not exist.
     """
     major = server_major or ASSUMED_SERVER_MAJOR
     if paths:
-        return _lint_paths(settings, paths, major)
+        return _lint_paths(settings, paths, major, before)
     if state is not None:
         chosen = [e.file for e in state.pending if e.file is not None]
     else:
         chosen = _all(settings)
     return lint_migrations(settings, chosen, server_major=major, catalog=catalog if state is not None else None,
-                           queries=queries)
+                           queries=queries, before=before)

@@ -80,7 +80,7 @@ def scratch_replayed(settings: Settings, steps: Sequence[ReplayStep], *,
     def advance(conninfo: str, start: int, stop: int) -> None:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             for step in steps[start:stop]:
-                _run(conn, step)
+                run_step(conn, step)
 
     with scratch_server(settings) as status, \
             fresh_database(status, kind, [s.sql for s in steps], advance, cache=settings.scratch_cache) as new:
@@ -88,7 +88,8 @@ def scratch_replayed(settings: Settings, steps: Sequence[ReplayStep], *,
             yield conn
 
 
-def _run(conn: psycopg.Connection[Any], step: ReplayStep) -> None:
+def run_step(conn: psycopg.Connection[Any], step: ReplayStep) -> None:
+    """Run one step's statements in autocommit, raising its `failure` for the first that fails."""
     try:
         statements = parse_statements(step.sql)
     except SqlSyntaxError as exc:

@@ -142,3 +142,42 @@ def test_a_type_change_on_a_column_a_view_uses_fails_and_lint_says_so_from_the_t
         assert code == 6 and found.get(("type-change-under-a-view", 1)) == "error", (argv, out)
         assert ("type-change-under-a-view", 2) not in found, "no view uses note"
     assert run(capsys, "migrate")[0] == 1, "and the server indeed refuses it"
+
+
+def test_replay_sees_what_only_the_server_knows_and_keeps_its_catalogs(
+        project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the table is made inside a DO block: a static fold cannot see it, a replay can
+    project.write("V1__dynamic.sql", "DO $$ BEGIN EXECUTE 'CREATE TABLE accounts (id int, nick varchar(50), bio text)'; "
+                  "END $$;\n")
+    project.write("V2__types.sql", "ALTER TABLE accounts ALTER COLUMN nick TYPE varchar(80);\n"
+                  "ALTER TABLE accounts ALTER COLUMN bio TYPE varchar(200);\n")
+    static = _findings(run(capsys, "lint", "--json", "sql/V2__types.sql")[1])
+    assert static[("changing-column-type", 1)] == "warning" and static[("changing-column-type", 2)] == "warning"
+    code, out, _ = run(capsys, "lint", "--replay", "--json", "sql/V2__types.sql")
+    replayed = _findings(out)
+    assert code == 6, out
+    assert replayed[("changing-column-type", 1)] == "info", "varchar(50) -> varchar(80): free, now that it is known"
+    assert replayed[("changing-column-type", 2)] == "error", "text -> varchar(200) checks every row"
+    assert "files replayed" in out
+    assert not project.table_exists("accounts"), "the target was not touched"
+
+    # editing the newest file keeps every earlier catalog: nothing is replayed
+    import dbworkbench.app.lint_replay as lint_replay
+
+    def no_replay(*args: object, **kwargs: object) -> None:
+        raise AssertionError("replayed although every catalog was cached")
+    monkeypatch.setattr(lint_replay, "scratch_replayed", no_replay)
+    project.write("V2__types.sql", "ALTER TABLE accounts ALTER COLUMN nick TYPE varchar(20);\n")
+    code, out, _ = run(capsys, "lint", "--replay", "--json")
+    assert _findings(out)[("changing-column-type", 1)] == "error", "a shrink rewrites"
+
+
+def test_replay_names_the_file_that_fails_and_refuses_pending_too(project: Project,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__bad.sql", "CREATE TABLE a (id int);\nALTER TABLE nowhere ADD COLUMN x int;\n")
+    project.write("V2__next.sql", "ALTER TABLE a ALTER COLUMN id TYPE bigint;\n")
+    code, out, err = run(capsys, "lint", "--replay")
+    assert code == 2 and "V1__bad.sql:2 fails on a scratch database" in err, (code, out, err)
+    assert "Traceback" not in err
+    code, _, err = run(capsys, "lint", "--replay", "--pending")
+    assert code == 2 and "choose one" in err

@@ -8,6 +8,7 @@ left behind or took too far (a column, a type, an index, a grant, a sequence), n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -176,7 +177,7 @@ def _failure(file: MigrationFile, what: str, line: int, message: str) -> PlanErr
                      "on any environment.", title="round trip failed")
 
 
-def _statements(file: MigrationFile, text: str, placeholders: dict[str, str], what: str) -> list[Statement]:
+def _statements(file: MigrationFile, text: str, placeholders: dict[str, str], what: str) -> Sequence[Statement]:
     """One part of `file`, placeholders filled, split into statements.
 
     Raises:

@@ -9,6 +9,7 @@ is never seeded (its data is not development data); a snapshot of one only reads
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,7 +88,7 @@ def _refuse_protected(settings: Settings, session: Session) -> None:
         raise ProtectedEnvironmentError(f"seed loads development data, and {protection.reason}: refused.")
 
 
-def _load(settings: Settings, chosen: SeedFile, statements: list[Statement]) -> int:
+def _load(settings: Settings, chosen: SeedFile, statements: Sequence[Statement]) -> int:
     """Run the seed in one transaction under the migration lock; returns its statement count."""
     with open_session(settings, write=True, purpose="seed") as session:
         _refuse_protected(settings, session)  # the same database? checked again under the lock

@@ -9,6 +9,7 @@ for every seed file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ def migrate_seeded(settings: Settings, seed: SeedFile) -> None:
         migrate_scratch(settings, fresh.conninfo)
 
 
-def read_seed(seed: SeedFile) -> list[Statement]:
+def read_seed(seed: SeedFile) -> Sequence[Statement]:
     """The seed's statements.
 
     Raises:
@@ -102,7 +103,7 @@ def read_seed(seed: SeedFile) -> list[Statement]:
                         title="SQL syntax error") from exc
 
 
-def run_seed(conn: psycopg.Connection[Any], seed: SeedFile, statements: list[Statement]) -> None:
+def run_seed(conn: psycopg.Connection[Any], seed: SeedFile, statements: Sequence[Statement]) -> None:
     """Run the seed's statements on `conn`, inside the caller's transaction.
 
     Raises:

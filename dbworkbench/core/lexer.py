@@ -14,7 +14,9 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from dbworkbench.core.statement_list import Statement as Statement
+from dbworkbench.core.statement_list import StatementList as StatementList
 
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _IDENT_CONT = _IDENT_START | frozenset("0123456789$")
@@ -27,22 +29,6 @@ def _is_ident_start(ch: str) -> bool:
 
 def _is_ident_cont(ch: str) -> bool:
     return ch in _IDENT_CONT or ch >= "\x80"
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One statement: its exact text and where it starts in the script."""
-
-    text: str
-    """The statement from its first token up to and including its semicolon (if any)."""
-    offset: int
-    """Character offset of the first token in the script."""
-    line: int
-    """1-based line of the first token."""
-    column: int
-    """1-based column of the first token."""
-    index: int
-    """0-based position among the script's statements."""
 
 
 class UnterminatedError(ValueError):
@@ -248,7 +234,7 @@ class _RoutineBodyTracker:
                 self.depth -= 1
 
 
-def split_statements(text: str) -> list[Statement]:
+def split_statements(text: str) -> StatementList:
     """Split a script into statements.
 
     Args:
@@ -291,18 +277,9 @@ def split_statements(text: str) -> list[Statement]:
     return statements_at(text, spans)
 
 
-def statements_at(text: str, spans: list[tuple[int, int]]) -> list[Statement]:
+def statements_at(text: str, spans: list[tuple[int, int]]) -> StatementList:
     """Statements for (start, end) spans in increasing order; lines and columns counted in one pass."""
-    statements: list[Statement] = []
-    line, line_start, counted_to = 1, 0, 0
-    for start, end in spans:
-        newlines = text.count("\n", counted_to, start)
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", counted_to, start) + 1
-        counted_to = start
-        statements.append(Statement(text[start:end], start, line, start - line_start + 1, len(statements)))
-    return statements
+    return StatementList(text, spans)
 
 
 _KEPT_WORDS = 40

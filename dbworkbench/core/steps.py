@@ -8,6 +8,7 @@ undo) is raised before anything touches the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class PreparedStep:
     script: str
     """Display path of the text being run (relative to the project)."""
     text: Substituted
-    statements: tuple[Statement, ...]
+    statements: Sequence[Statement]
     transactional: bool
     start_at: int
     line_base: int
@@ -120,7 +121,7 @@ def outside_transaction(file: MigrationFile, server_major: int) -> str | None:
     return reason
 
 
-def enum_value_used_later(statements: list[Statement]) -> str | None:
+def enum_value_used_later(statements: Sequence[Statement]) -> str | None:
     """The label of an enum value added by one statement and used by a later one, if any."""
     for i, statement in enumerate(statements):
         if not statement.text[:5].lower().startswith("alter"):
@@ -134,15 +135,17 @@ def enum_value_used_later(statements: list[Statement]) -> str | None:
     return None
 
 
-def _strip_wrapping_transaction(statements: list[Statement], script: str) -> tuple[list[Statement], list[str]]:
+def _strip_wrapping_transaction(statements: Sequence[Statement], script: str) -> tuple[Sequence[Statement], list[str]]:
     """Drop a file's own BEGIN ... COMMIT around everything; refuse transaction control elsewhere."""
     warnings: list[str] = []
-    heads = [significant_words(s.text, 2) for s in statements]
-    if len(statements) >= 2 and heads[0][:1] in (["begin"], ["start"]) and heads[-1][:1] in (["commit"], ["end"]):
+    if len(statements) >= 2 and significant_words(statements[0].text, 2)[:1] in (["begin"], ["start"]) and \
+            significant_words(statements[-1].text, 2)[:1] in (["commit"], ["end"]):
         statements = statements[1:-1]
-        heads = heads[1:-1]
         warnings.append(f"{script}: its own BEGIN/COMMIT were skipped; dbworkbench runs each file in one transaction.")
-    for statement, head in zip(statements, heads, strict=False):
+    for statement in statements:
+        if not statement.text[:1].isalpha():
+            continue  # transaction control starts with a word
+        head = significant_words(statement.text, 2)
         if head[:2] == ["prepare", "transaction"]:
             raise PlanError(f"{script}:{statement.line}:{statement.column}: PREPARE TRANSACTION would leave the "
                             "file's work in a prepared transaction, committed by nobody, while history said "
@@ -186,12 +189,12 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         raise PlanError(f"{display}: placeholder(s) {names} have no value in environment placeholders.",
                         title="undefined placeholder") from exc
     try:
-        statements = parse_statements(substituted.text)
+        parsed = parse_statements(substituted.text)
     except SqlSyntaxError as exc:
         line, col = line_col(text, substituted.original_offset(exc.offset))
         raise PlanError(f"{display}:{line + line_base - 1}:{col}: {exc.message}. Nothing was run.",
                         title="SQL syntax error") from exc
-    statements, warnings = _strip_wrapping_transaction(statements, display)
+    statements, warnings = _strip_wrapping_transaction(parsed, display)
     batches = _batches(statements, substituted.text, display)
     reasons = [r for r in (autocommit_reason(s, server_major) for s in statements) if r]
     if batches:
@@ -227,11 +230,11 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         statements_done=0,
         statements_total=len(statements),
     )
-    return PreparedStep(spec, display, substituted, tuple(statements), transactional, start_at, line_base, text, row,
+    return PreparedStep(spec, display, substituted, statements, transactional, start_at, line_base, text, row,
                         resume_rank, tuple(warnings), batches, upfront)
 
 
-def _check_resumable(display: str, done: list[Statement], now: list[Statement]) -> None:
+def _check_resumable(display: str, done: Sequence[Statement], now: Sequence[Statement]) -> None:
     """A resume skips the statements that already ran: refuse it unless the file still starts with exactly them.
 
     Raises:
@@ -247,7 +250,7 @@ def _check_resumable(display: str, done: list[Statement], now: list[Statement]) 
                 "run (its statements stay applied) and write a new migration for the rest.", title="cannot resume")
 
 
-def _batches(statements: list[Statement], text: str, display: str) -> dict[int, BatchSpec]:
+def _batches(statements: Sequence[Statement], text: str, display: str) -> dict[int, BatchSpec]:
     """Batch directives, each in the comments just before its statement."""
     found: dict[int, BatchSpec] = {}
     previous_end = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from dbworkbench.core.lexer import Statement, line_col
@@ -97,7 +97,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
 
 
-def _enum_value_used_later(statements: list[Statement], server_major: int) -> tuple[Statement, str] | None:
+def _enum_value_used_later(statements: Sequence[Statement], server_major: int) -> tuple[Statement, str] | None:
     label = enum_value_used_later(statements) if server_major >= 12 else None
     if label is None:
         return None

@@ -153,3 +153,33 @@ def test_line_col_of_a_long_text_agrees_with_counting_from_the_start() -> None:
     for offset in [0, 1, len(text) - 1, len(text), *rng.sample(range(len(text)), 300)]:
         line = text.count("\n", 0, offset) + 1
         assert line_col(text, offset) == (line, offset - text.rfind("\n", 0, offset)), offset
+
+
+_SHAPES = st.sampled_from([
+    "SELECT 1\nUNION ALL\nSELECT 2",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+    "INSERT INTO t VALUES (1,\n 'a;b',\n $$x;\ny$$)",
+    "/* a; b */ UPDATE t SET x = 1 -- ; c\n WHERE y = 2",
+    "SELECT 'it''s; here'",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_SHAPES, statement()), min_size=1, max_size=12), st.integers(8, 80),
+       st.booleans())
+def test_a_long_text_parsed_piece_by_piece_splits_as_parsed_at_once(parts: list[str], chunk: int, broken: bool) -> None:
+    from unittest import mock
+
+    from dbworkbench.core import syntax
+
+    script = "\n".join(f"{p};" for p in parts) + ("\nSELECT FROM WHERE;\nSELECT 3;" if broken else "")
+    try:
+        whole: object = [(s.text, s.offset, s.line, s.column, s.index) for s in parse_statements(script)]
+    except syntax.SqlSyntaxError as exc:
+        whole = ("error", exc.offset, exc.message)
+    with mock.patch.object(syntax, "CHUNK_CHARS", chunk):
+        try:
+            pieces: object = [(s.text, s.offset, s.line, s.column, s.index) for s in parse_statements(script)]
+        except syntax.SqlSyntaxError as exc:
+            pieces = ("error", exc.offset, exc.message)
+    assert pieces == whole

@@ -20,6 +20,7 @@ from psycopg import sql
 from dbworkbench.core import events as ev
 from dbworkbench.core.blockers import describe_blockers
 from dbworkbench.core.history import HistoryStore
+from dbworkbench.core.large_files import LARGE_FILE_CHARS, LargeFiles
 from dbworkbench.core.lexer import Statement, significant_words
 from dbworkbench.core.locking import LOCK_CLASS
 from dbworkbench.core.steps import PreparedStep
@@ -37,7 +38,7 @@ def _label(step: PreparedStep) -> str:
     return f"{verb} {'V' + version if version else step.spec.entry.script}"
 
 
-class Executor:
+class Executor(LargeFiles):
     """Runs steps on one connection, reporting through `on_event` and stopping when `should_stop` says so."""
 
     def __init__(self, conn: Conn, store: HistoryStore, *, on_event: ev.EventSink | None = None,
@@ -178,14 +179,18 @@ class Executor:
         if self.should_stop():
             raise MigrationInterruptedError(f"stopped before {step.script}; nothing of it ran.")
         conn = self.conn
+        begin = [sql.SQL("BEGIN"), *([self.reset()] if self.reset is not None else []), self._set_label(step),
+                 *([prelude(step.upfront)] if step.upfront else [])]
         if step.statements:
             first, last = step.statements[0], step.statements[-1]
+            if last.offset + len(last.text) - first.offset >= LARGE_FILE_CHARS:
+                self.emit(ev.StatementStarted(step.script, 0, len(step.statements), first.line, ev.excerpt(first.text)))
+                self._run_large(step, begin, first, last.offset + len(last.text))
+                return
             span = step.text.text[first.offset:last.offset + len(last.text)]
         else:
             first = last = Statement(";", 0, 1, 1, 0)
             span = ""
-        begin = [sql.SQL("BEGIN"), *([self.reset()] if self.reset is not None else []), self._set_label(step),
-                 *([prelude(step.upfront)] if step.upfront else [])]
         prefix = sql.SQL("; ").join(begin).as_string(conn) + ";\n"
         row = replace(step.row, success=True, statements_done=len(step.statements))
         suffix = sql.SQL("; ").join([*self._guarded(step), self.store.insert(row, timed_by_server=True),
@@ -379,3 +384,4 @@ class Executor:
             "statement": None if index is None else index + 1, "action": step.spec.action}))
         self.emit(ev.MigrationFailed(step.script, step.version, error))
         return error
+

@@ -230,20 +230,45 @@ class HistoryStore:
             return [HistoryEvent(*r) for r in conn.execute(query + sql.SQL(" WHERE version = %s ORDER BY id"), [version])]
         return [HistoryEvent(*r) for r in conn.execute(query + sql.SQL(" ORDER BY id"))]
 
-    def insert(self, row: NewRow, *, returning: bool = False, timed_by_server: bool = False) -> sql.Composed:
+    def insert(self, row: NewRow, *, returning: bool = False, timed_by_server: bool = False,
+               bound: bool = False) -> sql.Composed:
         """INSERT of a history row, optionally RETURNING its rank.
 
-        With `timed_by_server`, execution_ms is the time since the transaction began, measured by the server.
+        With `timed_by_server`, execution_ms is the time since the transaction began, measured by the server. With
+        `bound`, the row's up and undo SQL are parameters (`[row.up_sql, row.undo_sql]`) instead of literals: a big
+        file's text is then sent once, as it is, not quoted into a second copy.
         """
         duration: sql.Composable = ELAPSED_IN_TRANSACTION if timed_by_server else sql.Literal(row.execution_ms)
+        texts: list[sql.Composable] = [sql.Placeholder(), sql.Placeholder()] if bound else [
+            sql.Literal(row.up_sql), sql.Literal(row.undo_sql)]
         query = sql.SQL(
             "INSERT INTO {} (version, description, kind, script, checksum, up_sql, undo_sql, execution_ms, "
             "success, statements_done, statements_total, undo_checksum) VALUES ({}, {}, {}, {}, {})"
-        ).format(self.ident, sql.SQL(", ").join(sql.Literal(v) for v in (
-            row.version, row.description, row.kind.value, row.script, row.checksum, row.up_sql, row.undo_sql)),
+        ).format(self.ident, sql.SQL(", ").join([*(sql.Literal(v) for v in (
+            row.version, row.description, row.kind.value, row.script, row.checksum)), *texts]),
             duration, sql.SQL(", ").join(sql.Literal(v) for v in (row.success, row.statements_done)),
             sql.Literal(row.statements_total), sql.Literal(checksum(row.undo_sql) if row.undo_sql is not None else None))
         return query + sql.SQL(" RETURNING installed_rank") if returning else query
+
+    def copy_row(self, conn: psycopg.Connection[Any], row: NewRow) -> None:
+        """Write a history row with COPY, its up and undo SQL streamed a piece at a time: a big file's text goes to
+        the server without a whole second copy (quoted, or encoded) in memory."""
+        columns = ("version", "description", "kind", "script", "checksum", "execution_ms", "success",
+                   "statements_done", "statements_total", "undo_checksum", "up_sql", "undo_sql")
+        small = (row.version, row.description, row.kind.value, row.script, row.checksum, row.execution_ms,
+                 "t" if row.success else "f", row.statements_done, row.statements_total,
+                 checksum(row.undo_sql) if row.undo_sql is not None else None)
+        query = sql.SQL("COPY {} ({}) FROM STDIN").format(self.ident, sql.SQL(", ").join(map(sql.Identifier, columns)))
+        with conn.cursor() as cur, cur.copy(query) as copy:
+            copy.write("\t".join(_copy_field(v) for v in small))
+            for text in (row.up_sql, row.undo_sql):
+                copy.write("\t")
+                if text is None:
+                    copy.write("\\N")
+                    continue
+                for start in range(0, len(text), _COPY_PIECE):
+                    copy.write(_copy_field(text[start:start + _COPY_PIECE]))
+            copy.write("\n")
 
     def progress(self, rank: int, done: int, *, error: str | None = None) -> sql.Composed:
         """UPDATE recording statements done (and the error, if the run stopped on one)."""
@@ -300,3 +325,14 @@ class HistoryStore:
         """UPDATE of a row's checksum, text and description to match its reviewed file (repair)."""
         return sql.SQL("UPDATE {} SET checksum = {}, up_sql = {}, description = {} WHERE installed_rank = {}").format(
             self.ident, sql.Literal(checksum), sql.Literal(up_sql), sql.Literal(description), sql.Literal(rank))
+
+
+_COPY_PIECE = 1 << 20
+"""Characters of a history text escaped and sent at a time by `HistoryStore.copy_row`."""
+
+
+def _copy_field(value: object) -> str:
+    """A value in COPY's text format (NULL is \\N; backslash, newline, carriage return and tab escaped)."""
+    if value is None:
+        return "\\N"
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

@@ -43,7 +43,13 @@ def checksum(text: str) -> str:
     """SHA-256 hex digest of normalised text."""
     if "\r" in text or text.startswith("\ufeff"):
         text = normalise(text)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for start in range(0, len(text), _HASH_PIECE):  # a piece at a time: a big file is not copied whole as bytes
+        digest.update(text[start:start + _HASH_PIECE].encode("utf-8"))
+    return digest.hexdigest()
+
+
+_HASH_PIECE = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,19 +36,24 @@ class StatementList(Sequence[Statement]):
 
     __slots__ = ("_ends", "_line_starts", "_lines", "_lo", "_hi", "_starts", "text")
 
-    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]] = (), *, starts: array[int] | None = None,
+                 ends: array[int] | None = None) -> None:
+        """From (start, end) pairs, or from `starts` and `ends` arrays (taken as they are)."""
         self.text = text
-        self._starts, self._ends = array("q"), array("q")
+        if starts is None or ends is None:
+            starts, ends = array("q"), array("q")
+            for start, end in spans:
+                starts.append(start)
+                ends.append(end)
+        self._starts, self._ends = starts, ends
         self._lines, self._line_starts = array("q"), array("q")
         line, line_start, counted_to = 1, 0, 0
-        for start, end in spans:
+        for start in starts:
             newlines = text.count("\n", counted_to, start)
             if newlines:
                 line += newlines
                 line_start = text.rfind("\n", counted_to, start) + 1
             counted_to = start
-            self._starts.append(start)
-            self._ends.append(end)
             self._lines.append(line)
             self._line_starts.append(line_start)
         self._lo, self._hi = 0, len(self._starts)
@@ -83,6 +88,18 @@ class StatementList(Sequence[Statement]):
         for index in range(len(self)):
             yield self[index]
 
+    def offsets(self) -> Iterator[int]:
+        """Each statement's offset in the script, without making the statements."""
+        for at in range(self._lo, self._hi):
+            yield self._starts[at]
+
+    def heads(self, width: int) -> Iterator[str]:
+        """Each statement's first `width` characters, without making the statements."""
+        text, starts = self.text, self._starts
+        for at in range(self._lo, self._hi):
+            start = starts[at]
+            yield text[start:start + width]
+
     def __repr__(self) -> str:
         return f"StatementList({len(self)} statements)"
 
@@ -93,3 +110,10 @@ class StatementList(Sequence[Statement]):
 
     __hash__ = None  # type: ignore[assignment]
 
+
+def heads(statements: Sequence[Statement], width: int) -> Iterator[str]:
+    """Each statement's first `width` characters (cheaply from a StatementList): what a check that only looks at
+    a statement's first word filters on before it makes the statement."""
+    if isinstance(statements, StatementList):
+        return statements.heads(width)
+    return (s.text[:width] for s in statements)

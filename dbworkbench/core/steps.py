@@ -18,11 +18,16 @@ from dbworkbench.core.history import HistoryRow, NewRow
 from dbworkbench.core.lexer import Statement, line_col, significant_words, strip_comments_and_space
 from dbworkbench.core.planner import State, StepSpec
 from dbworkbench.core.scripts import Substituted, substitute
+from dbworkbench.core.statement_list import heads
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.core.upfront import asks_upfront, upfront_locks
 from dbworkbench.errors import PlanError
 
+HISTORY_TEXT_LIMIT = 256 << 20
+"""A file's text longer than this (characters) is not stored in history: PostgreSQL's limit for one value is 1 GB,
+and such a text would be held in memory several times over by every reader of history."""
 _TX_CONTROL = {"begin", "start", "commit", "end", "rollback", "abort"}
+_TX_WORDS = (*_TX_CONTROL, "prepare")
 BATCH_RE = re.compile(r"--[ \t]*dbworkbench:batch\b([^\n]*)", re.IGNORECASE)
 """`-- dbworkbench:batch [pause=ms] [max=N]` before an UPDATE/DELETE: repeat it until it touches no row."""
 
@@ -123,9 +128,10 @@ def outside_transaction(file: MigrationFile, server_major: int) -> str | None:
 
 def enum_value_used_later(statements: Sequence[Statement]) -> str | None:
     """The label of an enum value added by one statement and used by a later one, if any."""
-    for i, statement in enumerate(statements):
-        if not statement.text[:5].lower().startswith("alter"):
+    for i, head in enumerate(heads(statements, 5)):
+        if head.lower() != "alter":
             continue  # the text starts at the statement's first token
+        statement = statements[i]
         words = significant_words(statement.text, 3)
         if words[:2] != ["alter", "type"]:
             continue
@@ -142,9 +148,10 @@ def _strip_wrapping_transaction(statements: Sequence[Statement], script: str) ->
             significant_words(statements[-1].text, 2)[:1] in (["commit"], ["end"]):
         statements = statements[1:-1]
         warnings.append(f"{script}: its own BEGIN/COMMIT were skipped; dbworkbench runs each file in one transaction.")
-    for statement in statements:
-        if not statement.text[:1].isalpha():
-            continue  # transaction control starts with a word
+    for i, start in enumerate(heads(statements, 8)):
+        if not start.lower().startswith(_TX_WORDS):
+            continue  # transaction control starts with one of its words (a statement starts at its first token)
+        statement = statements[i]
         head = significant_words(statement.text, 2)
         if head[:2] == ["prepare", "transaction"]:
             raise PlanError(f"{script}:{statement.line}:{statement.column}: PREPARE TRANSACTION would leave the "
@@ -196,7 +203,8 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
                         title="SQL syntax error") from exc
     statements, warnings = _strip_wrapping_transaction(parsed, display)
     batches = _batches(statements, substituted.text, display)
-    reasons = [r for r in (autocommit_reason(s, server_major) for s in statements) if r]
+    reasons = [r for i, head in enumerate(heads(statements, 8)) if head.lower().startswith(_MAYBE_OUTSIDE)
+               and (r := autocommit_reason(statements[i], server_major))]
     if batches:
         reasons.append("a batched statement (each batch commits on its own)")
     forced = file is not None and file.no_transaction and not undo
@@ -214,6 +222,11 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         elif asks_upfront(substituted.text):
             warnings.append(f"{display}: dbworkbench:lock-upfront is ignored: the file runs outside a transaction, so "
                             "its locks cannot be held across its statements.")
+    stored_text: str | None = substituted.text
+    if len(substituted.text) > HISTORY_TEXT_LIMIT and not undo:
+        stored_text = None
+        warnings.append(f"{display} is {len(substituted.text) // (1 << 20)} MB: history keeps its checksum but not its "
+                        f"text (over {HISTORY_TEXT_LIMIT >> 20} MB), so `show`, `analyze` and `drift` cannot replay it.")
     resume_rank = stored.rank if stored is not None and spec.action.is_resume else None
     start_at = stored.statements_done if resume_rank is not None and stored is not None else 0
     if resume_rank is not None and stored is not None and stored.up_sql is not None and not undo:
@@ -224,7 +237,7 @@ def prepare(spec: StepSpec, *, migrations_dir: Path, project_dir: Path, placehol
         kind=MigrationKind.UNDO if undo else entry.kind,
         script=script,
         checksum=None if undo else (file.checksum if file else None),
-        up_sql=None if undo else substituted.text,
+        up_sql=None if undo else stored_text,
         undo_sql=substituted.text if undo else _undo_for_history(file, placeholders),
         success=transactional,
         statements_done=0,
@@ -253,6 +266,8 @@ def _check_resumable(display: str, done: Sequence[Statement], now: Sequence[Stat
 def _batches(statements: Sequence[Statement], text: str, display: str) -> dict[int, BatchSpec]:
     """Batch directives, each in the comments just before its statement."""
     found: dict[int, BatchSpec] = {}
+    if BATCH_RE.search(text) is None:
+        return found
     previous_end = 0
     for statement in statements:
         window = text[previous_end:statement.offset]

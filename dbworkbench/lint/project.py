@@ -96,9 +96,10 @@ def catalogs_before(settings: Settings) -> dict[str, Catalog]:
 def _folded(files: tuple[tuple[str, str], ...]) -> dict[str, Catalog]:
     before: dict[str, Catalog] = {}
     catalog = Catalog({})
-    for key, text in files:
+    for index, (key, text) in enumerate(files):
         before[key] = catalog
-        catalog = fold(catalog, text)
+        if index + 1 < len(files):  # what the last file leaves is met by no file
+            catalog = fold(catalog, text)
     return before
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from dbworkbench.core.lexer import UnterminatedError, split_statements
 from dbworkbench.lint.findings import Severity
+from dbworkbench.lint.query_log import LOG_SUFFIXES, read_log
 from dbworkbench.lint.rules import Hit
 from dbworkbench.lint.rules_types import type_text
 
@@ -70,10 +71,17 @@ class _Reads:
 
 
 def read_queries(folder: Path | None) -> list[AppQuery]:
-    """Every statement of every `.sql` file under `folder` (none when it does not exist)."""
+    """Every statement of every `.sql` file under `folder`, and the row queries of every server log there
+    (`lint.query_log`); none when the folder does not exist."""
     if folder is None or not folder.is_dir():
         return []
     found = []
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in LOG_SUFFIXES and p.is_file()):
+        name = path.relative_to(folder.parent).as_posix()
+        try:
+            found += [AppQuery(query, f"{name}:{line}") for line, query in read_log(path)]
+        except (OSError, UnicodeDecodeError, ValueError):
+            found.append(AppQuery("", f"{name}:1"))  # counted as unparsable
     for path in sorted(folder.rglob("*.sql")):
         try:
             text = path.read_text(encoding="utf-8")

@@ -92,3 +92,29 @@ def test_queries_the_application_ran_come_from_pg_stat_statements(
     code, out, _ = run(capsys, "lint", "--pending", "--json")
     assert code == 6 and "breaks-query-dropped-column" in _breaks(out), out
     assert "pg_stat_statements `SELECT note FROM orders WHERE id = $1`" in out, out
+
+
+def test_queries_the_server_logged_are_read_from_its_own_log(project: Project, pg18: object,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("V1__orders.sql", "CREATE TABLE logged_orders (id bigint PRIMARY KEY, note text, total numeric);\n")
+    assert run(capsys, "migrate")[0] == 0
+    with psycopg.connect(project.conninfo, autocommit=True) as conn:
+        conn.execute("SET log_statement = 'all'")
+        conn.execute("SELECT id, note FROM logged_orders WHERE id = 1")
+        conn.execute("SELECT id,\n       total\n  FROM logged_orders")
+        conn.execute("SELECT note FROM logged_orders WHERE id = %s", [7])  # logged as `execute <unnamed>: … $1`
+        conn.execute("ALTER TABLE logged_orders ADD COLUMN IF NOT EXISTS note text")  # DDL: not a query
+        data_dir = Path(str(conn.info.host))
+    log = (data_dir.parent / "server.log").read_text()
+    assert "logged_orders" in log, "the server wrote the statements to its log"
+    (project.root / "queries").mkdir()
+    (project.root / "queries" / "pg.log").write_text(log)
+    project.write("V2__reshape.sql", "ALTER TABLE logged_orders DROP COLUMN note;\n"
+                  "ALTER TABLE logged_orders RENAME COLUMN total TO amount;\n")
+    code, out, _ = run(capsys, "lint", "--pending", "--json")
+    found = [f for f in json.loads(out)["findings"] if f["rule"].startswith("breaks-query")]
+    assert code == 6 and sorted({f["rule"] for f in found}) == ["breaks-query-dropped-column",
+                                                                 "breaks-query-renamed-column"], out
+    text = json.dumps(found)
+    assert "queries/pg.log:" in text and "2 application queries" in text, text  # the two reading note
+    assert "ADD COLUMN" not in text

@@ -65,7 +65,7 @@ def _messages(path: Path) -> Iterator[tuple[int, str]]:
 
 def _stderr_messages(text: str) -> Iterator[tuple[int, str]]:
     """Each message of a stderr-format log with its first line; continuation lines (a leading tab) joined."""
-    start, parts = 0, []
+    start, parts = 0, list[str]()
     for number, raw in enumerate(text.splitlines(), 1):
         if raw.startswith("\t") and parts:
             parts.append(raw[1:])

@@ -18,11 +18,15 @@ ALTER TABLE accounts ALTER COLUMN phone SET NOT NULL;
 """
 
 
+LINT = {"target": ["lint", "--pending"], "files": ["lint"], "replay": ["lint", "--replay"]}
+"""The schema each file meets: the target's catalog, the earlier files folded, or the earlier files replayed."""
+
+
 def _findings(out: str) -> dict[tuple[str, int], str]:
     return {(f["rule"], f["line"]): f["severity"] for f in json.loads(out)["findings"]}
 
 
-@pytest.mark.parametrize("mode", ["target", "files"])
+@pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meets(
         any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
     any_project.write("V1__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, nick varchar(50), bio text, "
@@ -32,7 +36,7 @@ def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meet
         # made by hand on the target, where no file says so: the target's catalog is what counts
         any_project.query("ALTER TABLE accounts ADD CONSTRAINT phone_present CHECK (phone IS NOT NULL)")
     any_project.write("V2__types.sql", V2)
-    code, out, _ = run(capsys, *(["lint", "--pending"] if mode == "target" else ["lint"]), "--json")
+    code, out, _ = run(capsys, *LINT[mode], "--json")
     found = _findings(out)
     assert code == 6, out
     assert found[("changing-column-type", 1)] == "info", "varchar(50) -> varchar(80) grows: free"
@@ -43,7 +47,7 @@ def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meet
         "phone's CHECK exists only on the target"
 
 
-@pytest.mark.parametrize("mode", ["target", "files"])
+@pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
         any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
     any_project.write("V1__t.sql", "CREATE TABLE t (id int);\nCREATE FUNCTION fixed() RETURNS int LANGUAGE sql "
@@ -56,7 +60,7 @@ def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
                           "CREATE FUNCTION token() RETURNS text LANGUAGE sql AS 'SELECT random()::text';\n")
     any_project.write("V2__defaults.sql", "ALTER TABLE t ADD COLUMN a int DEFAULT fixed();\n"
                       "ALTER TABLE t ADD COLUMN b text DEFAULT token();\n")
-    code, out, _ = run(capsys, *(["lint", "--pending"] if mode == "target" else ["lint"]), "--json")
+    code, out, _ = run(capsys, *LINT[mode], "--json")
     found = _findings(out)
     assert code == 6 and found.get(("adding-field-with-volatile-default", 2)) == "error", out
     assert ("adding-field-with-volatile-default", 1) not in found, "an immutable default is evaluated once"
@@ -99,7 +103,7 @@ def test_transaction_timeout_bounds_a_file_on_17_and_is_refused_before_17(
     assert ("transaction-timeout-needs-17", 1) not in _findings(out), out
 
 
-@pytest.mark.parametrize("mode", ["target", "files"])
+@pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
         any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
     any_project.write("V1__t.sql", "CREATE TABLE parent (id int PRIMARY KEY);\n"
@@ -110,7 +114,7 @@ def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
     any_project.write("V2__fks.sql", "ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) "
                       "REFERENCES parent NOT VALID;\nALTER TABLE child ADD CONSTRAINT child_other_fk FOREIGN KEY "
                       "(other_id) REFERENCES parent NOT VALID;\n")
-    code, out, _ = run(capsys, *(["lint", "--pending"] if mode == "target" else ["lint"]), "--json")
+    code, out, _ = run(capsys, *LINT[mode], "--json")
     found = _findings(out)
     assert found.get(("foreign-key-without-index", 1)) == "warning", out
     assert ("foreign-key-without-index", 2) not in found, "child_other starts with other_id"
@@ -123,7 +127,7 @@ def test_a_primary_key_using_an_index_on_nullable_columns_scans(any_project: Pro
     assert run(capsys, "migrate")[0] == 0
     any_project.write("V2__keys.sql", "ALTER TABLE a ADD CONSTRAINT a_pkey PRIMARY KEY USING INDEX a_id;\n"
                       "ALTER TABLE b ADD CONSTRAINT b_pkey PRIMARY KEY USING INDEX b_id;\n")
-    for argv in (["lint", "--pending", "--json"], ["lint", "--json"]):
+    for argv in (["lint", "--pending", "--json"], ["lint", "--json"], ["lint", "--replay", "--json"]):
         found = _findings(run(capsys, *argv)[1])
         assert found.get(("primary-key-using-nullable-index", 1)) == "error", (argv, found)
         assert ("primary-key-using-nullable-index", 2) not in found, (argv, found)
@@ -136,7 +140,8 @@ def test_a_type_change_on_a_column_a_view_uses_fails_and_lint_says_so_from_the_t
     assert run(capsys, "migrate")[0] == 0
     any_project.write("V2__widen.sql", "ALTER TABLE t ALTER COLUMN name TYPE varchar(40);\n"
                       "ALTER TABLE t ALTER COLUMN note TYPE varchar(40);\n")
-    for argv in (["lint", "--pending", "--json"], ["lint", "--json", "sql/V2__widen.sql"]):
+    for argv in (["lint", "--pending", "--json"], ["lint", "--json", "sql/V2__widen.sql"],
+                 ["lint", "--replay", "--json", "sql/V2__widen.sql"]):
         code, out, _ = run(capsys, *argv)
         found = _findings(out)
         assert code == 6 and found.get(("type-change-under-a-view", 1)) == "error", (argv, out)

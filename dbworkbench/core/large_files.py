@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
+from dbworkbench.core import events as ev
 from dbworkbench.core.history import HistoryStore
 from dbworkbench.core.lexer import Statement, StatementList
 from dbworkbench.core.steps import PreparedStep
@@ -32,6 +33,7 @@ class _Host(Protocol):
     conn: psycopg.Connection[Any]
     store: HistoryStore
     should_stop: Callable[[], bool]
+    emit: ev.EventSink
 
     def _guarded(self, step: PreparedStep) -> list[sql.Composed]: ...
     def _action(self, step: PreparedStep) -> str: ...
@@ -53,7 +55,14 @@ class LargeFiles:
         piece_start = first.offset
         try:
             conn.execute(sql.SQL("; ").join(begin))
-            for piece_start, piece_end in _pieces(step, end):
+            for at, piece_start, piece_end in _pieces(step, end):
+                if at:  # between pieces: stop when asked (rolled back below), and say how far it got
+                    if self.should_stop():
+                        raise MigrationInterruptedError(f"stopped at statement {at + 1} of {step.script}; its "
+                                                        "transaction was rolled back.")
+                    statement = step.statements[at]
+                    self.emit(ev.StatementStarted(step.script, at, len(step.statements), statement.line,
+                                                  ev.excerpt(statement.text)))
                 _execute_keeping_no_results(conn, step.text.text[piece_start:piece_end])
             conn.execute(sql.SQL("; ").join(self._guarded(step)))
             elapsed_ms = int((time.perf_counter() - started) * 1000)
@@ -95,16 +104,16 @@ def _execute_keeping_no_results(conn: psycopg.Connection[Any], text: str) -> Non
         raise error
 
 
-def _pieces(step: PreparedStep, end: int) -> Iterator[tuple[int, int]]:
-    """(start, end) offsets covering the statements up to `end`, cut between statements about every
-    LARGE_PIECE_CHARS characters (a statement longer than that is a piece of its own)."""
+def _pieces(step: PreparedStep, end: int) -> Iterator[tuple[int, int, int]]:
+    """(index of its first statement, start, end) of pieces covering the statements up to `end`, cut between
+    statements about every LARGE_PIECE_CHARS characters (a statement longer than that is a piece of its own)."""
     statements = step.statements
-    piece_start = statements[0].offset
+    piece_start, first = statements[0].offset, 0
     for at, start in enumerate(_offsets(statements)):
         if start - piece_start >= LARGE_PIECE_CHARS and at:
-            yield piece_start, start
-            piece_start = start
-    yield piece_start, end
+            yield first, piece_start, start
+            piece_start, first = start, at
+    yield first, piece_start, end
 
 
 def _offsets(statements: Sequence[Statement]) -> Iterator[int]:

@@ -90,3 +90,24 @@ def test_a_file_too_big_to_store_keeps_its_checksum_and_says_so(project: Project
         (True, True, True)]
     assert project.query("SELECT count(*) FROM items") == [(ROWS,)]
     assert inspection.validate(settings_of(project)).ok
+
+
+def test_a_big_file_reports_its_pieces_and_stops_between_them(project: Project, settings_of: Any,
+                                                              small_thresholds: None) -> None:
+    from dbworkbench.core import events as ev
+    from dbworkbench.core.cancel import CancelToken
+    from dbworkbench.errors import MigrationInterruptedError
+
+    project.write("V1__big.sql", big_file())
+    token = CancelToken()
+    started: list[int] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, ev.StatementStarted):
+            started.append(event.index)
+            if len(started) == 3:
+                token.cancel()
+    with pytest.raises(MigrationInterruptedError):
+        migrations.migrate(settings_of(project), on_event=on_event, cancel=token)
+    assert started[0] == 0 and started == sorted(started) and len(started) == 3, started
+    assert not project.table_exists("items") and project.query("SELECT count(*) FROM dbworkbench_history") == [(0,)]

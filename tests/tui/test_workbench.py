@@ -295,3 +295,24 @@ async def test_a_database_marked_protected_is_protected_in_the_workbench(project
         await pilot.press("enter")
         await settle(pilot)
         assert project.table_exists("accounts") and not project.table_exists("projects")
+
+
+async def test_a_big_file_is_shown_in_part_and_says_what_is_left_out(project: Project, settings_of: Any,
+                                                                      monkeypatch: Any) -> None:
+    from dbworkbench.tui.widgets import sql_view
+    from dbworkbench.tui.widgets.sql_view import SqlView
+
+    monkeypatch.setattr(sql_view, "SHOWN_CHARS", 3000)  # (256 KB by default)
+    shown = 3000
+    rows = shown // 30 * 3
+    project.write("V1__big.sql", "CREATE TABLE big (id int);\n" + "".join(
+        f"INSERT INTO big VALUES ({i});\n" for i in range(rows)))
+    app = app_for(project, settings_of)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one("#sql-view", SqlView)
+        code = str(view.query_one(".code").render())
+        assert "more lines not shown" in code and "the whole file is what runs" in code
+        assert len(code) < shown * 2 and "INSERT INTO big VALUES (0);" in code
+        assert f"VALUES ({rows - 1});" not in code
+        assert view.text.endswith(f"VALUES ({rows - 1});\n"), "the widget keeps the whole text it was given"

@@ -10,6 +10,20 @@ from textual.widgets import Static
 
 from dbworkbench.core.lexer import UnterminatedError, split_statements
 
+SHOWN_CHARS = 256 * 1024
+"""How much of a text is highlighted and shown: a 64 MB file would take minutes and gigabytes to highlight."""
+
+
+def shown_part(sql: str) -> tuple[str, str]:
+    """The part of `sql` shown (whole lines, up to SHOWN_CHARS), and the line saying what is left out ("" when
+    nothing is)."""
+    if len(sql) <= SHOWN_CHARS:
+        return sql, ""
+    cut = sql.rfind("\n", 0, SHOWN_CHARS) + 1 or SHOWN_CHARS
+    rest = sql.count("\n", cut) + (0 if sql.endswith("\n") else 1)
+    return sql[:cut], (f"-- … {rest:,} more lines not shown ({len(sql) / (1 << 20):.1f} MB in all); the whole file "
+                       "is what runs: read it in an editor, lint it with `dbworkbench lint`")
+
 
 def statement_lines(sql: str) -> set[int]:
     """1-based lines where a statement starts (none if the text does not lex)."""
@@ -41,6 +55,9 @@ class SqlView(VerticalScroll):
         """Show SQL; `first_line` numbers an undo section by its line in the file; `marked` lines (file line
         numbers) get a ✗ for a lint finding."""
         self.text = sql
+        sql, left_out = shown_part(sql)
+        if left_out:
+            sql = sql + left_out + "\n"
         starts = statement_lines(sql)
         count = max(1, sql.count("\n") + (0 if sql.endswith("\n") else 1))
         width = len(str(first_line + count - 1))

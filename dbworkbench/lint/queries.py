@@ -13,14 +13,15 @@ counted in one finding, never dropped silently.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dbworkbench.core.lexer import UnterminatedError, split_statements
+from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Severity
+from dbworkbench.lint.parse_tree import statement_trees
 from dbworkbench.lint.query_log import LOG_SUFFIXES, read_log
 from dbworkbench.lint.rules import Hit
 from dbworkbench.lint.rules_types import type_text
@@ -105,14 +106,20 @@ def _plain_not_null(column: dict[str, Any]) -> bool:
         "CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
 
 
+SCHEMA_WORDS = ("create", "drop", "alter")
+"""What a statement that changes the schema starts with: the only ones the static fold and `changes_in` read."""
+
+
 def statements_of(sql: str) -> list[tuple[dict[str, Any], int]]:
+    """The parse trees of `sql`'s schema-changing statements (CREATE, DROP, ALTER) with their locations; none
+    when it does not parse. A piece at a time, and only those statements (`lint.parse_tree`)."""
     from pglast import parser
 
     try:
-        tree = json.loads(parser.parse_sql_json(sql))
-    except parser.ParseError:
+        statements = parse_statements(sql)
+        return [(s["stmt"], s.get("stmt_location", 0)) for s in statement_trees(sql, statements, SCHEMA_WORDS)]
+    except (SqlSyntaxError, parser.ParseError):
         return []
-    return [(s["stmt"], s.get("stmt_location", 0)) for s in tree.get("stmts", [])]
 
 
 def changes_in(sql: str, tables: Tables, statements: list[tuple[dict[str, Any], int]] | None = None

@@ -15,6 +15,7 @@ from dbworkbench.core.lexer import Statement, line_col
 from dbworkbench.core.steps import autocommit_reason, enum_value_used_later
 from dbworkbench.core.syntax import SqlSyntaxError, parse_statements
 from dbworkbench.lint.findings import Finding, Severity
+from dbworkbench.lint.parse_tree import statement_trees
 from dbworkbench.lint.rules import RULES, FileContext, Hit, SchemaKnowledge
 from dbworkbench.lint.rules_storage import MORE_RULES
 
@@ -56,7 +57,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
 
     try:
         statements = parse_statements(text)
-        tree = json.loads(parser.parse_sql_json(text))
+        trees = statement_trees(text, statements)
     except (SqlSyntaxError, parser.ParseError) as exc:
         offset = exc.offset if isinstance(exc, SqlSyntaxError) else 0
         line, column = line_col(text, offset)
@@ -67,7 +68,7 @@ def lint_text(text: str, path: str, *, server_major: int = 18, lock_timeout_conf
     context = FileContext(server_major=server_major, transactional=transactional, schema=schema)
     findings: list[Finding] = []
     previous_end = 0
-    for index, (raw, statement) in enumerate(zip(tree.get("stmts", []), statements, strict=False)):
+    for index, (raw, statement) in enumerate(zip(trees, statements, strict=False)):
         kind, node = next(iter(raw["stmt"].items()))
         window = text[previous_end:statement.offset + len(statement.text)]
         previous_end = statement.offset + len(statement.text)

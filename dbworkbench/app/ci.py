@@ -22,6 +22,7 @@ from dbworkbench.app import roles
 from dbworkbench.app.conflicts import changed_migrations, changed_since
 from dbworkbench.app.conflicts import conflicts as colliding
 from dbworkbench.app.inspection import validate
+from dbworkbench.app.lint_replay import replayed_catalogs
 from dbworkbench.app.roundtrip import roundtrip
 from dbworkbench.app.schema_as_code import drift, plan
 from dbworkbench.app.scratch import fresh_migrated
@@ -185,7 +186,12 @@ def _history(migrated: Settings) -> Check:
 def _lint(settings: Settings, chosen: list[MigrationFile], since: str | None) -> Check:
     if not chosen:
         return Check("lint", Outcome.PASS, f"no migration changed since {since}")
-    report = lint_migrations(settings, chosen, server_major=ASSUMED_SERVER_MAJOR)  # each file, approvals as usual
+    try:  # each file meets the earlier files as they ran on the scratch server (`lint --replay`)
+        before = replayed_catalogs(settings)
+        how = "against the earlier files replayed"
+    except DbWorkbenchError:  # an earlier file fails there: the migrate check says so; lint folds them instead
+        before, how = None, "against the earlier files folded (they do not replay)"
+    report = lint_migrations(settings, chosen, server_major=ASSUMED_SERVER_MAJOR, before=before)
     cases = []
     unsafe_anywhere = set(report.unsafe)
     for (_path, findings), migration in zip(report.files, chosen, strict=True):
@@ -195,7 +201,7 @@ def _lint(settings: Settings, chosen: list[MigrationFile], since: str | None) ->
     failed = sum(c.outcome is Outcome.FAIL for c in cases)
     scope = f"changed since {since}" if since else "in the project"
     return Check("lint", Outcome.FAIL if failed else Outcome.PASS,
-                 f"{len(report.unsafe)} unsafe finding(s) in {failed} of {len(cases)} file(s) {scope}",
+                 f"{len(report.unsafe)} unsafe finding(s) in {failed} of {len(cases)} file(s) {scope}, {how}",
                  tuple(cases), exit_code=ExitCode.LINT if failed else ExitCode.OK)
 
 

@@ -260,3 +260,17 @@ def test_a_scratch_server_that_cannot_serve_is_said_plainly(
     finally:
         with pg15.admin() as conn:
             conn.execute("DROP ROLE ci_nocreate")
+
+
+def test_lint_meets_the_earlier_files_as_they_ran(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # the table is made inside a DO block: only a replay knows bio is text, which varchar(200) must check row by row
+    project.write("V1__dynamic.sql", "DO $$ BEGIN EXECUTE 'CREATE TABLE accounts (id int PRIMARY KEY, bio text)'; "
+                  "END $$;\n-- @undo\nDROP TABLE accounts;\n")
+    project.write("V2__bio.sql", "SET lock_timeout = '5s';\nALTER TABLE accounts ALTER COLUMN bio TYPE varchar(200);\n"
+                  "-- @undo\nALTER TABLE accounts ALTER COLUMN bio TYPE text;\n")
+    assert run(capsys, "lint", "sql/V2__bio.sql")[0] == 0, "the file alone: a warning only"
+    code, out, err = run(capsys, "ci", "--json")
+    lint = _checks(out)["lint"]
+    assert code == 6 and lint["outcome"] == "fail" and "against the earlier files replayed" in lint["summary"], out
+    assert [c["name"] for c in lint["cases"] if c["outcome"] == "fail"] == ["V2__bio.sql"]
+    _untouched(project)

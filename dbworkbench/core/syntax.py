@@ -55,9 +55,9 @@ def parse_statements(text: str) -> StatementList:
         except parser.ParseError as exc:
             message = str(exc.args[0]) if exc.args else "syntax error"
             location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-            if final:
+            if final or not _cut_short(message):
                 raise SqlSyntaxError(start + location, message) from exc
-            size *= 2  # the cut may fall inside a statement, a string or a body: parse a longer piece
+            size *= 2  # the cut fell inside a statement, a string or a body: parse a longer piece
             continue
         pieces = [(start + p.start, start + p.stop) for p in slices]
         if not final:
@@ -72,6 +72,13 @@ def parse_statements(text: str) -> StatementList:
     if len(text) > CHUNK_CHARS:
         _give_back_freed_memory()
     return StatementList(text, starts=starts, ends=ends)
+
+
+def _cut_short(message: str) -> bool:
+    """The error is one a piece cut at a line end can cause: the input ends inside a statement, a string, a quoted
+    name or a comment. Any other error is the text's own, wherever the piece ends (tokens never span a line
+    break, except inside quotes and comments)."""
+    return "at end of input" in message or "unterminated" in message
 
 
 def _give_back_freed_memory() -> None:

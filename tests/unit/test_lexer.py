@@ -157,6 +157,10 @@ def test_line_col_of_a_long_text_agrees_with_counting_from_the_start() -> None:
 
 _SHAPES = st.sampled_from([
     "SELECT 1\nUNION ALL\nSELECT 2",
+    "SELECT \"quoted\nname\" FROM t",
+    "SELECT E'one\\ntwo\nthree', B'10\n'",
+    "/* a comment\n over lines; */ SELECT 4",
+    "CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $body$\nBEGIN\n  RETURN 1;\nEND;\n$body$",
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
     "INSERT INTO t VALUES (1,\n 'a;b',\n $$x;\ny$$)",
     "/* a; b */ UPDATE t SET x = 1 -- ; c\n WHERE y = 2",
@@ -164,7 +168,7 @@ _SHAPES = st.sampled_from([
 ])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(_SHAPES, statement()), min_size=1, max_size=12), st.integers(8, 80),
        st.booleans())
 def test_a_long_text_parsed_piece_by_piece_splits_as_parsed_at_once(parts: list[str], chunk: int, broken: bool) -> None:
@@ -172,7 +176,8 @@ def test_a_long_text_parsed_piece_by_piece_splits_as_parsed_at_once(parts: list[
 
     from dbworkbench.core import syntax
 
-    script = "\n".join(f"{p};" for p in parts) + ("\nSELECT FROM WHERE;\nSELECT 3;" if broken else "")
+    middle = len(parts) // 2
+    script = "\n".join(f"{p};" for p in [*parts[:middle], *(["SELECT FROM WHERE"] if broken else []), *parts[middle:]])
     try:
         whole: object = [(s.text, s.offset, s.line, s.column, s.index) for s in parse_statements(script)]
     except syntax.SqlSyntaxError as exc:

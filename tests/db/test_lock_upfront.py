@@ -31,8 +31,8 @@ def tables(project: Project) -> None:
     project.query('CREATE TABLE alpha (x int); CREATE TABLE "Beta" (x int); CREATE VIEW v AS SELECT * FROM alpha')
 
 
-@pytest.mark.parametrize("per_statement", [False, True], ids=["batched", "per-statement"])
-@pytest.mark.parametrize("how", ["marker", "environment"])
+@pytest.mark.parametrize(("how", "per_statement"), [("marker", False), ("environment", True)],
+                         ids=["marker-batched", "environment-per-statement"])
 def test_every_lock_is_held_before_the_first_statement(any_project: Project, settings_of: Any, per_statement: bool,
                                                        how: str) -> None:
     tables(any_project)

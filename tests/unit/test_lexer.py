@@ -168,7 +168,7 @@ _SHAPES = st.sampled_from([
 ])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(st.lists(st.one_of(_SHAPES, statement()), min_size=1, max_size=12), st.integers(8, 80),
        st.booleans())
 def test_a_long_text_parsed_piece_by_piece_splits_as_parsed_at_once(parts: list[str], chunk: int, broken: bool) -> None:

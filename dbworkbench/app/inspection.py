@@ -24,6 +24,11 @@ def _status(settings: Settings, session: Session, *, cached: bool = False) -> St
                         protection_of(settings, session).name)
 
 
+def report_of(settings: Settings, session: Session) -> StatusReport:
+    """The status on an open session, the folder from its stat-keyed cache (`app.status_cache` keeps answers)."""
+    return _status(settings, session, cached=True)
+
+
 def status(settings: Settings) -> StatusReport:
     """State of every migration on the environment; reads files and history, parses no SQL.
 

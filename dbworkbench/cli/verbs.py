@@ -8,6 +8,7 @@ never loads the linter, the schema model, sqlglot or Textual): start-up is most 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
@@ -65,11 +66,14 @@ def _applied(args: argparse.Namespace, report: ApplyReport, verb: Verb) -> int:
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
-    from dbworkbench.app import inspection
+    from dbworkbench.app.status_cache import status_text
+    from dbworkbench.cli import render_common
     from dbworkbench.cli import render_migrations as out
 
-    report = inspection.status(settings)
-    _emit(out.status_json(report) if args.json else out.status_text(report))
+    # the renderers' own files are part of what the kept answer depends on
+    drawn = ":".join(str(os.stat(m.__file__ or "").st_mtime_ns) for m in (out, render_common))
+    _emit(status_text(settings, f"{'json' if args.json else 'text'}:{drawn}",
+                      out.status_json if args.json else out.status_text))
     return int(ExitCode.OK)
 
 

@@ -197,6 +197,14 @@ class HistoryStore:
             cur.execute(query)
             return [HistoryRow(r[0], r[1], r[2], kinds[r[3]], *r[4:]) for r in cur.fetchall()]
 
+    def fingerprint(self, conn: psycopg.Connection[Any]) -> str:
+        """A digest of every row as `rows` reads them (SQL text aside), computed by the server: any insert, update
+        or delete of a row changes it, and no row crosses the wire."""
+        query = sql.SQL("SELECT count(*), md5(string_agg((" + HISTORY_COLUMNS + ")::text, chr(10) ORDER BY "
+                        "installed_rank)) FROM {} h").format(self.ident)
+        row = conn.execute(query).fetchone()
+        return f"{row[0]}:{row[1]}" if row else "0:"
+
     def row(self, conn: psycopg.Connection[Any], rank: int) -> HistoryRow:
         """One row with its SQL text."""
         query = sql.SQL("SELECT " + HISTORY_COLUMNS + ", up_sql, undo_sql, " + _UNDO_CHECKSUM +

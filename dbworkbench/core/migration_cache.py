@@ -32,7 +32,7 @@ RACY_SECONDS = 2.0
 def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable[[], MigrationSet]) -> MigrationSet:
     """The folder's migrations from the cache when it is current, else from `read()` (and cached when every file
     is old enough). `read` raises DiscoveryError as discovery does; nothing is cached then."""
-    signature, newest = _signature(folder)
+    signature, newest = folder_signature(folder)
     if signature is None:
         return read()
     key = hashlib.sha256(f"{FORMAT}\0{layout}\0{folder.resolve()}\0{signature}".encode()).hexdigest()
@@ -46,7 +46,7 @@ def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable
     return found
 
 
-def _signature(folder: Path) -> tuple[str | None, int]:
+def folder_signature(folder: Path) -> tuple[str | None, int]:
     """Every entry under the folder (hidden ones too: a cheap superset of what discovery reads) with its inode,
     size, mtime and ctime; the newest mtime/ctime seen. None when the folder cannot be walked."""
     parts: list[str] = []

@@ -96,6 +96,14 @@ def pg15_owner(pg15: Server) -> Server:
     return Server("pg15_owner", pg15.status, owner=OWNER_ROLE)
 
 
+@pytest.fixture(params=["pg18", "pg15_owner"])
+def far_apart(request: pytest.FixtureRequest) -> Server:
+    """The two servers furthest apart: the embedded 18 as the superuser on a socket, and Debian's 15 over TCP with
+    a password as the non-superuser owner (for large case sets, where 15 as the superuser adds nothing)."""
+    server: Server = request.getfixturevalue(request.param)
+    return server
+
+
 @pytest.fixture(params=["pg18", "pg15", "pg15_owner"])
 def server(request: pytest.FixtureRequest) -> Server:
     """Each server in turn: the embedded 18 and Debian's 15 as the superuser on a socket, and 15 over TCP with a
@@ -201,6 +209,24 @@ def project(tmp_path: Path, database: str, prod_database: str, monkeypatch: pyte
     """A project on the embedded server, with the working directory inside it."""
     monkeypatch.chdir(tmp_path)
     return make_project(tmp_path, database, prod_conninfo=prod_database, scratch_url=pg18.conninfo())
+
+
+@pytest.fixture
+def far_database(far_apart: Server) -> Iterator[str]:
+    yield from _fresh_database(far_apart)
+
+
+@pytest.fixture
+def far_prod_database(far_apart: Server) -> Iterator[str]:
+    yield from _fresh_database(far_apart)
+
+
+@pytest.fixture
+def far_project(tmp_path: Path, far_database: str, far_prod_database: str, monkeypatch: pytest.MonkeyPatch,
+                pg18: Server) -> Project:
+    """A project on the two servers furthest apart in turn (`far_apart`), scratch on the shared embedded 18."""
+    monkeypatch.chdir(tmp_path)
+    return make_project(tmp_path, far_database, prod_conninfo=far_prod_database, scratch_url=pg18.conninfo())
 
 
 @pytest.fixture

@@ -28,14 +28,14 @@ def _findings(out: str) -> dict[tuple[str, int], str]:
 
 @pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meets(
-        any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
-    any_project.write("V1__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, nick varchar(50), bio text, "
+        far_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    far_project.write("V1__accounts.sql", "CREATE TABLE accounts (id int PRIMARY KEY, nick varchar(50), bio text, "
                       "code varchar(60), email text, phone text, CONSTRAINT email_present CHECK (email IS NOT NULL));\n")
     if mode == "target":
         assert run(capsys, "migrate")[0] == 0
         # made by hand on the target, where no file says so: the target's catalog is what counts
-        any_project.query("ALTER TABLE accounts ADD CONSTRAINT phone_present CHECK (phone IS NOT NULL)")
-    any_project.write("V2__types.sql", V2)
+        far_project.query("ALTER TABLE accounts ADD CONSTRAINT phone_present CHECK (phone IS NOT NULL)")
+    far_project.write("V2__types.sql", V2)
     code, out, _ = run(capsys, *LINT[mode], "--json")
     found = _findings(out)
     assert code == 6, out
@@ -49,16 +49,16 @@ def test_type_changes_and_set_not_null_are_decided_from_the_schema_the_file_meet
 
 @pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
-        any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
-    any_project.write("V1__t.sql", "CREATE TABLE t (id int);\nCREATE FUNCTION fixed() RETURNS int LANGUAGE sql "
+        far_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    far_project.write("V1__t.sql", "CREATE TABLE t (id int);\nCREATE FUNCTION fixed() RETURNS int LANGUAGE sql "
                       "IMMUTABLE AS 'SELECT 1';\n")
     if mode == "target":
         assert run(capsys, "migrate")[0] == 0
-        any_project.query("CREATE FUNCTION token() RETURNS text LANGUAGE sql VOLATILE AS 'SELECT random()::text'")
+        far_project.query("CREATE FUNCTION token() RETURNS text LANGUAGE sql VOLATILE AS 'SELECT random()::text'")
     else:
-        any_project.write("V1__t.sql", any_project.sql_dir.joinpath("V1__t.sql").read_text() +
+        far_project.write("V1__t.sql", far_project.sql_dir.joinpath("V1__t.sql").read_text() +
                           "CREATE FUNCTION token() RETURNS text LANGUAGE sql AS 'SELECT random()::text';\n")
-    any_project.write("V2__defaults.sql", "ALTER TABLE t ADD COLUMN a int DEFAULT fixed();\n"
+    far_project.write("V2__defaults.sql", "ALTER TABLE t ADD COLUMN a int DEFAULT fixed();\n"
                       "ALTER TABLE t ADD COLUMN b text DEFAULT token();\n")
     code, out, _ = run(capsys, *LINT[mode], "--json")
     found = _findings(out)
@@ -67,14 +67,14 @@ def test_a_default_calling_a_user_function_is_judged_by_its_volatility(
 
 
 def test_a_blocking_index_build_on_a_table_the_target_knows_is_tiny_is_only_information(
-        any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    any_project.write("V1__t.sql", "CREATE TABLE tiny (id int);\nCREATE TABLE big (id int);\n"
+        far_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    far_project.write("V1__t.sql", "CREATE TABLE tiny (id int);\nCREATE TABLE big (id int);\n"
                       "CREATE TABLE unknown (id int);\n")
     assert run(capsys, "migrate")[0] == 0
-    any_project.query("INSERT INTO tiny SELECT generate_series(1, 10); INSERT INTO big SELECT generate_series(1, 50000)")
-    any_project.query("ANALYZE tiny")
-    any_project.query("ANALYZE big")
-    any_project.write("V2__indexes.sql", "CREATE INDEX tiny_id ON tiny (id);\nCREATE INDEX big_id ON big (id);\n"
+    far_project.query("INSERT INTO tiny SELECT generate_series(1, 10); INSERT INTO big SELECT generate_series(1, 50000)")
+    far_project.query("ANALYZE tiny")
+    far_project.query("ANALYZE big")
+    far_project.write("V2__indexes.sql", "CREATE INDEX tiny_id ON tiny (id);\nCREATE INDEX big_id ON big (id);\n"
                       "CREATE INDEX unknown_id ON unknown (id);\n")
     code, out, _ = run(capsys, "lint", "--pending", "--json")
     found = _findings(out)
@@ -86,17 +86,17 @@ def test_a_blocking_index_build_on_a_table_the_target_knows_is_tiny_is_only_info
 
 
 def test_transaction_timeout_bounds_a_file_on_17_and_is_refused_before_17(
-        any_project: Project, server: Server, capsys: pytest.CaptureFixture[str]) -> None:
-    with (any_project.root / "dbworkbench.toml").open("a") as config:
-        config.write(f'\n[environments.bounded]\nurl = "{any_project.conninfo}"\ntransaction_timeout = "1s"\n')
-    any_project.write("V1__slow.sql", "CREATE TABLE t (id int);\nSELECT pg_sleep(2);\n")
+        far_project: Project, far_apart: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    with (far_project.root / "dbworkbench.toml").open("a") as config:
+        config.write(f'\n[environments.bounded]\nurl = "{far_project.conninfo}"\ntransaction_timeout = "1s"\n')
+    far_project.write("V1__slow.sql", "CREATE TABLE t (id int);\nSELECT pg_sleep(2);\n")
     code, out, err = run(capsys, "migrate", "--env", "bounded")
-    if server.name == "pg18":
+    if far_apart.name == "pg18":
         assert code == 3 and "transaction_timeout" in err, "the server ends the session: " + out + err
     else:
         assert code == 2 and "does not have (17+)" in err and "Traceback" not in err, out + err
-    assert not any_project.table_exists("t"), "nothing of the file stayed"
-    any_project.write("V1__slow.sql", "SET transaction_timeout = '5s';\nCREATE TABLE t (id int);\n")
+    assert not far_project.table_exists("t"), "nothing of the file stayed"
+    far_project.write("V1__slow.sql", "SET transaction_timeout = '5s';\nCREATE TABLE t (id int);\n")
     code, out, _ = run(capsys, "lint", "--server-version", "16", "--json")
     assert code == 6 and ("transaction-timeout-needs-17", 1) in _findings(out), out
     code, out, _ = run(capsys, "lint", "--server-version", "17", "--json")
@@ -105,13 +105,13 @@ def test_transaction_timeout_bounds_a_file_on_17_and_is_refused_before_17(
 
 @pytest.mark.parametrize("mode", ["target", "files", "replay"])
 def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
-        any_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
-    any_project.write("V1__t.sql", "CREATE TABLE parent (id int PRIMARY KEY);\n"
+        far_project: Project, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    far_project.write("V1__t.sql", "CREATE TABLE parent (id int PRIMARY KEY);\n"
                       "CREATE TABLE child (id int, parent_id int, other_id int);\n"
                       "CREATE INDEX child_other ON child (other_id, id);\n")
     if mode == "target":
         assert run(capsys, "migrate")[0] == 0
-    any_project.write("V2__fks.sql", "ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) "
+    far_project.write("V2__fks.sql", "ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) "
                       "REFERENCES parent NOT VALID;\nALTER TABLE child ADD CONSTRAINT child_other_fk FOREIGN KEY "
                       "(other_id) REFERENCES parent NOT VALID;\n")
     code, out, _ = run(capsys, *LINT[mode], "--json")
@@ -120,12 +120,12 @@ def test_a_foreign_key_whose_referencing_columns_have_no_index_is_a_warning(
     assert ("foreign-key-without-index", 2) not in found, "child_other starts with other_id"
 
 
-def test_a_primary_key_using_an_index_on_nullable_columns_scans(any_project: Project,
+def test_a_primary_key_using_an_index_on_nullable_columns_scans(far_project: Project,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    any_project.write("V1__t.sql", "CREATE TABLE a (id int);\nCREATE UNIQUE INDEX a_id ON a (id);\n"
+    far_project.write("V1__t.sql", "CREATE TABLE a (id int);\nCREATE UNIQUE INDEX a_id ON a (id);\n"
                       "CREATE TABLE b (id int NOT NULL);\nCREATE UNIQUE INDEX b_id ON b (id);\n")
     assert run(capsys, "migrate")[0] == 0
-    any_project.write("V2__keys.sql", "ALTER TABLE a ADD CONSTRAINT a_pkey PRIMARY KEY USING INDEX a_id;\n"
+    far_project.write("V2__keys.sql", "ALTER TABLE a ADD CONSTRAINT a_pkey PRIMARY KEY USING INDEX a_id;\n"
                       "ALTER TABLE b ADD CONSTRAINT b_pkey PRIMARY KEY USING INDEX b_id;\n")
     for argv in (["lint", "--pending", "--json"], ["lint", "--json"], ["lint", "--replay", "--json"]):
         found = _findings(run(capsys, *argv)[1])
@@ -134,11 +134,11 @@ def test_a_primary_key_using_an_index_on_nullable_columns_scans(any_project: Pro
 
 
 def test_a_type_change_on_a_column_a_view_uses_fails_and_lint_says_so_from_the_target_and_the_files(
-        any_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    any_project.write("V1__t.sql", "CREATE TABLE t (id int, name varchar(20), note text);\n"
+        far_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    far_project.write("V1__t.sql", "CREATE TABLE t (id int, name varchar(20), note text);\n"
                       "CREATE VIEW t_names AS SELECT id, name FROM t;\n")
     assert run(capsys, "migrate")[0] == 0
-    any_project.write("V2__widen.sql", "ALTER TABLE t ALTER COLUMN name TYPE varchar(40);\n"
+    far_project.write("V2__widen.sql", "ALTER TABLE t ALTER COLUMN name TYPE varchar(40);\n"
                       "ALTER TABLE t ALTER COLUMN note TYPE varchar(40);\n")
     for argv in (["lint", "--pending", "--json"], ["lint", "--json", "sql/V2__widen.sql"],
                  ["lint", "--replay", "--json", "sql/V2__widen.sql"]):

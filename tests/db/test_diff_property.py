@@ -33,7 +33,8 @@ def normalised(model: SchemaSnapshot) -> SchemaSnapshot:
 
 
 @pytest.fixture
-def roles(server: Server) -> Iterator[None]:
+def roles(far_apart: Server) -> Iterator[None]:
+    server = far_apart
     with server.admin() as conn:
         for role in ROLES:
             conn.execute(f"DO $$ BEGIN CREATE ROLE {role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
@@ -53,7 +54,8 @@ def build(server: Server, name: str, script: str) -> str:
 
 
 @pytest.mark.parametrize("path", PAIRS, ids=[p.stem for p in PAIRS])
-def test_applying_the_diff_reaches_b(path: Path, server: Server, roles: None) -> None:
+def test_applying_the_diff_reaches_b(path: Path, far_apart: Server, roles: None) -> None:
+    server = far_apart
     a_sql, b_sql = sections(path)
     a_info, b_info = build(server, "diff_a", a_sql), build(server, "diff_b", b_sql)
     with psycopg.connect(a_info) as a_conn, psycopg.connect(b_info) as b_conn:

@@ -28,9 +28,9 @@ def blocked_project(project: Project, settings_of: Any, lock_timeout: str = "250
 
 
 @pytest.mark.parametrize("verbose", [False, True])
-def test_the_cli_names_who_blocks_the_migration(any_project: Project, settings_of: Any,
+def test_the_cli_names_who_blocks_the_migration(far_project: Project, settings_of: Any,
                                                 capsys: pytest.CaptureFixture[str], verbose: bool) -> None:
-    project = any_project
+    project = far_project
     blocked_project(project, settings_of)
     with psycopg.connect(project.conninfo, application_name="old-report") as holder:
         holder.execute("SELECT count(*) FROM t").fetchone()

@@ -10,10 +10,9 @@ own DDL), once each, at the line they first appear on.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 LOG_SUFFIXES = (".log", ".json", ".jsonl", ".csv")
@@ -45,28 +44,29 @@ def read_log(path: Path) -> list[tuple[int, str]]:
 
 
 def _messages(path: Path) -> Iterator[tuple[int, str]]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix in (".json", ".jsonl"):
-        for number, raw in enumerate(text.splitlines(), 1):
-            if raw.strip():
-                record = json.loads(raw)
-                if isinstance(record, dict) and isinstance(record.get("message"), str):
-                    yield number, record["message"]
-    elif path.suffix == ".csv":
-        reader = csv.reader(io.StringIO(text, newline=""))
-        first = 1
-        for row in reader:  # a record may span lines (a query's newlines are kept inside its quotes)
-            if len(row) > CSV_MESSAGE_FIELD:
-                yield first, row[CSV_MESSAGE_FIELD]
-            first = reader.line_num + 1
-    else:
-        yield from _stderr_messages(text)
+    """Each log message with the line it starts on, read a line at a time (a log may be gigabytes)."""
+    with path.open(encoding="utf-8", newline="" if path.suffix == ".csv" else None) as handle:
+        if path.suffix in (".json", ".jsonl"):
+            for number, raw in enumerate(handle, 1):
+                if raw.strip():
+                    record = json.loads(raw)
+                    if isinstance(record, dict) and isinstance(record.get("message"), str):
+                        yield number, record["message"]
+        elif path.suffix == ".csv":
+            reader = csv.reader(handle)
+            first = 1
+            for row in reader:  # a record may span lines (a query's newlines are kept inside its quotes)
+                if len(row) > CSV_MESSAGE_FIELD:
+                    yield first, row[CSV_MESSAGE_FIELD]
+                first = reader.line_num + 1
+        else:
+            yield from _stderr_messages(line.rstrip("\r\n") for line in handle)
 
 
-def _stderr_messages(text: str) -> Iterator[tuple[int, str]]:
+def _stderr_messages(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """Each message of a stderr-format log with its first line; continuation lines (a leading tab) joined."""
     start, parts = 0, list[str]()
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(lines, 1):
         if raw.startswith("\t") and parts:
             parts.append(raw[1:])
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -212,21 +213,12 @@ def project(tmp_path: Path, database: str, prod_database: str, monkeypatch: pyte
 
 
 @pytest.fixture
-def far_database(far_apart: Server) -> Iterator[str]:
-    yield from _fresh_database(far_apart)
-
-
-@pytest.fixture
-def far_prod_database(far_apart: Server) -> Iterator[str]:
-    yield from _fresh_database(far_apart)
-
-
-@pytest.fixture
-def far_project(tmp_path: Path, far_database: str, far_prod_database: str, monkeypatch: pytest.MonkeyPatch,
-                pg18: Server) -> Project:
+def far_project(tmp_path: Path, far_apart: Server, monkeypatch: pytest.MonkeyPatch, pg18: Server) -> Iterator[Project]:
     """A project on the two servers furthest apart in turn (`far_apart`), scratch on the shared embedded 18."""
     monkeypatch.chdir(tmp_path)
-    return make_project(tmp_path, far_database, prod_conninfo=far_prod_database, scratch_url=pg18.conninfo())
+    fresh = contextlib.contextmanager(_fresh_database)
+    with fresh(far_apart) as test_database, fresh(far_apart) as prod_database:
+        yield make_project(tmp_path, test_database, prod_conninfo=prod_database, scratch_url=pg18.conninfo())
 
 
 @pytest.fixture

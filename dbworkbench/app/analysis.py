@@ -165,8 +165,9 @@ def _queue_alone(conn: psycopg.Connection[Any], existing: dict[str, tuple[str, s
     transaction)."""
 
     def alone(statement: Statement, commits: bool) -> None:
-        named = [(split_name(name), existing.get(split_name(name)[1])) for name in relations(statement.text)]
-        tables = tuple(sorted({found for (schema, _), found in named if found and (not schema or found[0] == schema)}))
+        named = [split_name(name) for name in relations(statement.text)]
+        tables = tuple(sorted({found for schema, table in named if (found := existing.get(table))
+                               and (not schema or found[0] == schema)}))
         if tables and commits:
             said[statement.index] = [measure_queue_alone(conn, statement.text, tables).sentence(lock_timeout)]
         elif tables:
@@ -191,7 +192,7 @@ def _rehearse_step(conn: psycopg.Connection[Any], step: PreparedStep, stats: dic
         reports.append(StatementReport(step.script, effect.index, step.position(statement)[0],
                                        " ".join(statement.text.split())[:100], effect,
                                        tuple(consequences(effect, stats)) + tuple(queued.get(effect.index, ()))))
-    if runs_in_one_transaction(step.text.text, server_major):
+    if in_one:
         with conn.transaction():  # the rehearsal rolled it back: apply it for the next file
             for statement in step.statements:
                 conn.execute(statement.text)

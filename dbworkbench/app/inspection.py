@@ -10,6 +10,7 @@ from dbworkbench.app.state import prepare_steps, read_state
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import Settings
 from dbworkbench.core.lexer import UnterminatedError, strip_comments_and_space
+from dbworkbench.core.migration_cache import Signature
 from dbworkbench.core.planner import Entry, StepAction, StepSpec
 from dbworkbench.core.scripts import placeholder_names, substitute
 from dbworkbench.core.session import Session, open_session
@@ -17,16 +18,18 @@ from dbworkbench.core.versions import version_argument
 from dbworkbench.errors import PlanError
 
 
-def _status(settings: Settings, session: Session, *, cached: bool = False) -> StatusReport:
-    state = read_state(settings, session, cached=cached)
+def _status(settings: Settings, session: Session, *, cached: bool = False,
+            signature: Signature | None = None) -> StatusReport:
+    state = read_state(settings, session, cached=cached, signature=signature)
     return StatusReport(settings.environment.name, session.label, session.server_version,
                         session.store.qualified_name, state.entries, state.rows,
                         protection_of(settings, session).name)
 
 
-def report_of(settings: Settings, session: Session) -> StatusReport:
-    """The status on an open session, the folder from its stat-keyed cache (`app.status_cache` keeps answers)."""
-    return _status(settings, session, cached=True)
+def report_of(settings: Settings, session: Session, signature: Signature) -> StatusReport:
+    """The status on an open session, the folder from its stat-keyed cache under `signature`, just taken
+    (`app.status_cache` keeps answers)."""
+    return _status(settings, session, cached=True, signature=signature)
 
 
 def status(settings: Settings) -> StatusReport:

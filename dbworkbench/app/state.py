@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from dbworkbench.config import Settings
 from dbworkbench.core.layouts import project_migrations
+from dbworkbench.core.migration_cache import Signature
 from dbworkbench.core.planner import StepAction, StepSpec
 from dbworkbench.core.project_state import ProjectState, history_mark
 from dbworkbench.core.session import Session
@@ -15,15 +16,16 @@ if TYPE_CHECKING:
     from dbworkbench.core.steps import PreparedStep
 
 
-def read_state(settings: Settings, session: Session, *, with_sql: bool = False, cached: bool = False
-               ) -> ProjectState:
+def read_state(settings: Settings, session: Session, *, with_sql: bool = False, cached: bool = False,
+               signature: Signature | None = None) -> ProjectState:
     """The migrations folder and the target's history, folded (the one place this sequence is written); `cached`
-    lets `status` take an unchanged folder from the stat-keyed cache.
+    lets `status` take an unchanged folder from the stat-keyed cache (`signature`: the folder's, just taken).
 
     Raises:
         DiscoveryError: bad migration files.
     """
-    return ProjectState.of(project_migrations(settings, cached=cached), session.rows(with_sql=with_sql))
+    return ProjectState.of(project_migrations(settings, cached=cached, signature=signature),
+                           session.rows(with_sql=with_sql))
 
 
 def require_history(state: ProjectState, expected_mark: str | None, what: str) -> None:

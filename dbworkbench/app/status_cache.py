@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from dbworkbench import __version__
 from dbworkbench.app.gate import protection_of
@@ -24,6 +24,7 @@ from dbworkbench.app.inspection import report_of
 from dbworkbench.app.reports import StatusReport
 from dbworkbench.app.vocabulary import Verb
 from dbworkbench.config import STATE_DIR, Settings
+from dbworkbench.core.json_files import read_json, write_json
 from dbworkbench.core.migration_cache import RACY_SECONDS, folder_signature
 from dbworkbench.core.session import open_session
 
@@ -37,23 +38,24 @@ def status_text(settings: Settings, kind: str, render: Callable[[StatusReport], 
     Raises:
         DiscoveryError, DatabaseConnectionError: as `status`.
     """
-    signature, newest = folder_signature(settings.migrations_dir)
+    taken = folder_signature(settings.migrations_dir)
+    signature, newest = taken
     with open_session(settings, write=False, purpose=Verb.STATUS.value) as session:
         history = session.store.fingerprint(session.conn) if session.history_exists() else "no history"
-        zone = datetime.now().astimezone().tzinfo
+        now = datetime.now().astimezone()
         key = hashlib.sha256(json.dumps([
             FORMAT, __version__, kind, signature, settings.layout, str(settings.migrations_dir.resolve()),
             settings.history_table, settings.environment.name, session.label, session.server_version,
-            protection_of(settings, session).name, history, str(zone), str(datetime.now().astimezone().utcoffset()),
+            protection_of(settings, session).name, history, str(now.tzinfo), str(now.utcoffset()),
         ]).encode()).hexdigest()
         path = settings.project_dir / STATE_DIR / "cache" / f"status-{_slot(settings, kind)}.json"
         found = _load(path, key) if signature is not None else None
         if found is not None:
             return found
-        report = report_of(settings, session)
+        report = report_of(settings, session, taken)
     text = render(report)
     if signature is not None and newest < time.time_ns() - int(RACY_SECONDS * 1e9):
-        _store(path, key, text)
+        write_json(path, {"key": key, "text": text})
     return text
 
 
@@ -62,23 +64,7 @@ def _slot(settings: Settings, kind: str) -> str:
     return hashlib.sha256(f"{settings.environment.name}\0{settings.migrations_dir}\0{kind}".encode()).hexdigest()[:16]
 
 
-def _load(path: os.PathLike[str], key: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        return data["text"] if isinstance(data, dict) and data.get("key") == key and isinstance(
-            data.get("text"), str) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _store(path: os.PathLike[str], key: str, text: str) -> None:
-    try:
-        folder = os.path.dirname(path)
-        os.makedirs(folder, exist_ok=True)
-        temporary = f"{os.fspath(path)}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "text": text}, handle)
-        os.replace(temporary, path)
-    except OSError:
-        return
+def _load(path: Path, key: str) -> str | None:
+    data = read_json(path)
+    return data["text"] if isinstance(data, dict) and data.get("key") == key and isinstance(
+        data.get("text"), str) else None

@@ -185,7 +185,7 @@ class Executor(LargeFiles):
             first, last = step.statements[0], step.statements[-1]
             if last.offset + len(last.text) - first.offset >= LARGE_FILE_CHARS:
                 self.emit(ev.StatementStarted(step.script, 0, len(step.statements), first.line, ev.excerpt(first.text)))
-                self._run_large(step, begin, first, last.offset + len(last.text))
+                self._run_large(step, begin, first)
                 return
             span = step.text.text[first.offset:last.offset + len(last.text)]
         else:

@@ -8,7 +8,7 @@ libpq's doubled buffer) plus a result object per statement; in pieces it costs t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -17,7 +17,8 @@ from psycopg import sql
 
 from dbworkbench.core import events as ev
 from dbworkbench.core.history import HistoryStore
-from dbworkbench.core.lexer import Statement, StatementList
+from dbworkbench.core.lexer import Statement
+from dbworkbench.core.statement_list import pieces
 from dbworkbench.core.steps import PreparedStep
 from dbworkbench.errors import MigrationFailedError, MigrationInterruptedError
 
@@ -46,7 +47,7 @@ class _Host(Protocol):
 class LargeFiles:
     """The executor's way with big files (a mixin of `core.executor.Executor`)."""
 
-    def _run_large(self: _Host, step: PreparedStep, begin: list[sql.Composable], first: Statement, end: int) -> None:
+    def _run_large(self: _Host, step: PreparedStep, begin: list[sql.Composable], first: Statement) -> None:
         """A big file's transaction with bounded memory: BEGIN with the session's reset; the file's own text in
         pieces of whole statements (`LARGE_PIECE_CHARS`, each read back keeping no result); the guard; the history
         row by COPY, its text streamed; the event and COMMIT. Nothing of the text is held twice at once."""
@@ -55,7 +56,7 @@ class LargeFiles:
         piece_start = first.offset
         try:
             conn.execute(sql.SQL("; ").join(begin))
-            for at, piece_start, piece_end in _pieces(step, end):
+            for at, piece_start, piece_end in pieces(step.statements, LARGE_PIECE_CHARS):
                 if at:  # between pieces: stop when asked (rolled back below), and say how far it got
                     if self.should_stop():
                         raise MigrationInterruptedError(f"stopped at statement {at + 1} of {step.script}; its "
@@ -103,18 +104,3 @@ def _execute_keeping_no_results(conn: psycopg.Connection[Any], text: str) -> Non
     if error is not None:
         raise error
 
-
-def _pieces(step: PreparedStep, end: int) -> Iterator[tuple[int, int, int]]:
-    """(index of its first statement, start, end) of pieces covering the statements up to `end`, cut between
-    statements about every LARGE_PIECE_CHARS characters (a statement longer than that is a piece of its own)."""
-    statements = step.statements
-    piece_start, first = statements[0].offset, 0
-    for at, start in enumerate(_offsets(statements)):
-        if start - piece_start >= LARGE_PIECE_CHARS and at:
-            yield first, piece_start, start
-            piece_start, first = start, at
-    yield first, piece_start, end
-
-
-def _offsets(statements: Sequence[Statement]) -> Iterator[int]:
-    return statements.offsets() if isinstance(statements, StatementList) else (s.offset for s in statements)

@@ -32,7 +32,7 @@ from dbworkbench.core.discovery import (
 )
 from dbworkbench.core.layouts_liquibase import read_liquibase
 from dbworkbench.core.layouts_sqitch import read_sqitch
-from dbworkbench.core.migration_cache import cached_migrations
+from dbworkbench.core.migration_cache import Signature, cached_migrations
 from dbworkbench.core.scripts import checksum, wants_no_transaction
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, DiscoveryError
@@ -42,9 +42,10 @@ _DBMATE_RE = re.compile(r"^(?P<version>\d+)_?(?P<desc>.*)\.sql$")
 _DBMATE_MARK_RE = re.compile(r"^--\s*migrate:(?P<which>up|down)\b(?P<options>[^\n]*)$", re.MULTILINE)
 
 
-def project_migrations(settings: Settings, *, cached: bool = False) -> MigrationSet:
+def project_migrations(settings: Settings, *, cached: bool = False, signature: Signature | None = None
+                       ) -> MigrationSet:
     """The project's migrations, read in its layout; `cached` (for `status`) takes them from the stat-keyed cache
-    when no file changed (`core.migration_cache`).
+    when no file changed (`core.migration_cache`; `signature`: the folder's, just taken by the caller).
 
     Raises:
         DiscoveryError: every bad file at once.
@@ -53,7 +54,8 @@ def project_migrations(settings: Settings, *, cached: bool = False) -> Migration
         return read_layout(settings.migrations_dir, settings.layout)
     if not cached:
         return read()
-    return cached_migrations(settings.migrations_dir, settings.layout, settings.project_dir / STATE_DIR / "cache", read)
+    return cached_migrations(settings.migrations_dir, settings.layout, settings.project_dir / STATE_DIR / "cache", read,
+                             signature)
 
 
 def require_own_names(settings: Settings, what: str) -> None:

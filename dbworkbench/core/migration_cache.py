@@ -13,7 +13,6 @@ writes and everything else read the files themselves.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dbworkbench.core.discovery import MigrationFile, MigrationKind, MigrationSet
+from dbworkbench.core.json_files import read_json, write_json
 from dbworkbench.core.versions import Version
 
 FORMAT = 1
@@ -29,10 +29,16 @@ RACY_SECONDS = 2.0
 """Files modified this recently are not cached (the clock's and the file system's granularity)."""
 
 
-def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable[[], MigrationSet]) -> MigrationSet:
+Signature = tuple[str | None, int]
+"""`folder_signature`'s answer: the folder's signature (None: it cannot be walked) and the newest time seen."""
+
+
+def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable[[], MigrationSet],
+                      taken: Signature | None = None) -> MigrationSet:
     """The folder's migrations from the cache when it is current, else from `read()` (and cached when every file
-    is old enough). `read` raises DiscoveryError as discovery does; nothing is cached then."""
-    signature, newest = folder_signature(folder)
+    is old enough). `read` raises DiscoveryError as discovery does; nothing is cached then. `taken`: the
+    folder's signature, when the caller has just taken it."""
+    signature, newest = taken or folder_signature(folder)
     if signature is None:
         return read()
     key = hashlib.sha256(f"{FORMAT}\0{layout}\0{folder.resolve()}\0{signature}".encode()).hexdigest()
@@ -46,7 +52,7 @@ def cached_migrations(folder: Path, layout: str, cache_dir: Path, read: Callable
     return found
 
 
-def folder_signature(folder: Path) -> tuple[str | None, int]:
+def folder_signature(folder: Path) -> Signature:
     """Every entry under the folder (hidden ones too: a cheap superset of what discovery reads) with its inode,
     size, mtime and ctime; the newest mtime/ctime seen. None when the folder cannot be walked."""
     parts: list[str] = []
@@ -87,23 +93,17 @@ def _row(file: MigrationFile) -> list[Any]:
 
 
 def _load(path: Path, key: str, folder: Path) -> MigrationSet | None:
+    data = read_json(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
         return MigrationSet(folder, tuple(map(_file, data["versioned"])), tuple(map(_file, data["repeatable"])),
                             tuple(map(_file, data["baselines"])))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (AttributeError, ValueError, KeyError, TypeError):
         return None
 
 
 def _store(path: Path, key: str, found: MigrationSet) -> None:
-    data = {"key": key, "versioned": [_row(f) for f in found.versioned],
-            "repeatable": [_row(f) for f in found.repeatable], "baselines": [_row(f) for f in found.baselines]}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        return  # a read-only project is read every time
+    write_json(path, {"key": key, "versioned": [_row(f) for f in found.versioned],
+                      "repeatable": [_row(f) for f in found.repeatable],
+                      "baselines": [_row(f) for f in found.baselines]})  # a read-only project is read every time

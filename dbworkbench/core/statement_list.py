@@ -88,10 +88,10 @@ class StatementList(Sequence[Statement]):
         for index in range(len(self)):
             yield self[index]
 
-    def offsets(self) -> Iterator[int]:
-        """Each statement's offset in the script, without making the statements."""
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """Each statement's (start, end) in the script, without making the statements."""
         for at in range(self._lo, self._hi):
-            yield self._starts[at]
+            yield self._starts[at], self._ends[at]
 
     def heads(self, width: int) -> Iterator[str]:
         """Each statement's first `width` characters, without making the statements."""
@@ -117,3 +117,35 @@ def heads(statements: Sequence[Statement], width: int) -> Iterator[str]:
     if isinstance(statements, StatementList):
         return statements.heads(width)
     return (s.text[:width] for s in statements)
+
+
+def spans(statements: Sequence[Statement]) -> Iterator[tuple[int, int]]:
+    """Each statement's (start, end) in its script (cheaply from a StatementList)."""
+    if isinstance(statements, StatementList):
+        return statements.spans()
+    return ((s.offset, s.offset + len(s.text)) for s in statements)
+
+
+def pieces(statements: Sequence[Statement], size: int,
+           wanted: tuple[str, ...] | None = None) -> Iterator[tuple[int, int, int]]:
+    """(index of its first statement, start, end) of runs of whole consecutive statements, each cut before the
+    statement that starts `size` or more characters after the run's start (a longer statement is a run of its
+    own); with `wanted` (lower-case first words), only statements starting with one, a run broken by any other.
+    What a big script is sent or parsed in."""
+    words = heads(statements, 12) if wanted is not None else None
+    run_start: int | None = None
+    first = end = 0
+    for at, (start, stop) in enumerate(spans(statements)):
+        if words is not None and not next(words).lower().startswith(wanted or ()):
+            if run_start is not None:
+                yield first, run_start, end
+                run_start = None
+            continue
+        if run_start is not None and start - run_start >= size:
+            yield first, run_start, end
+            run_start = None
+        if run_start is None:
+            run_start, first = start, at
+        end = stop
+    if run_start is not None:
+        yield first, run_start, end

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dbworkbench.lint.parse_tree import nodes
 from dbworkbench.lint.queries import LIVE_TABLES_SQL, Tables, changes_in, live_tables, relation_name, statements_of
 from dbworkbench.lint.view_deps import ViewsOn, fold_views
 
@@ -255,18 +256,10 @@ def _check_columns(constraint: dict[str, Any], column: str | None) -> set[str]:
     if constraint.get("contype") != "CONSTR_CHECK":
         return set()
     found = {column} if column else set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            fields = node.get("ColumnRef", {}).get("fields") if "ColumnRef" in node else None
-            if fields and "String" in fields[-1]:
-                found.add(fields[-1]["String"]["sval"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(constraint.get("raw_expr"))
+    for node in nodes(constraint.get("raw_expr")):
+        fields = node["ColumnRef"].get("fields") if "ColumnRef" in node else None
+        if fields and "String" in fields[-1]:
+            found.add(fields[-1]["String"]["sval"])
     return found
 
 

@@ -6,11 +6,10 @@ newest file keeps every earlier catalog. JSON: loading it runs no code; anything
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any
 
+from dbworkbench.core.json_files import read_json, write_json
 from dbworkbench.lint.catalog import Catalog
 
 FORMAT = 1
@@ -54,22 +53,15 @@ def from_json(data: dict[str, Any]) -> Catalog:
 
 def load(path: Path) -> dict[str, Catalog]:
     """Key → catalog from the cache file (empty when missing or unreadable)."""
+    data = read_json(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return {}
         return {k: from_json(v) for k, v in data["catalogs"].items()}
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return {}
 
 
 def save(path: Path, catalogs: dict[str, Catalog]) -> None:
-    """Write the cache (atomically; a folder that cannot be written means nothing is kept)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"format": FORMAT, "catalogs": {k: to_json(v) for k, v in catalogs.items()}}),
-                           encoding="utf-8")
-        os.replace(partial, path)
-    except OSError:
-        pass
+    """Write the cache (a folder that cannot be written means nothing is kept)."""
+    write_json(path, {"format": FORMAT, "catalogs": {k: to_json(v) for k, v in catalogs.items()}})

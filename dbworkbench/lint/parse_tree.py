@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dbworkbench.core.lexer import Statement
-from dbworkbench.core.statement_list import heads
+from dbworkbench.core.statement_list import pieces
 
 PIECE_CHARS = 1 << 20
 """About how much text is parsed into a tree at a time."""
@@ -34,7 +34,7 @@ def statement_trees(text: str, statements: Sequence[Statement],
         return
     ascii_text = text.isascii()
     done_chars, done_bytes = 0, 0
-    for start, end in _pieces(statements, wanted):
+    for _, start, end in pieces(statements, PIECE_CHARS, wanted):
         base = start if ascii_text else done_bytes + len(text[done_chars:start].encode("utf-8"))
         piece = text[start:end]
         for raw in json.loads(parser.parse_sql_json(piece)).get("stmts", []):
@@ -45,28 +45,6 @@ def statement_trees(text: str, statements: Sequence[Statement],
         if not ascii_text:
             done_bytes = base + len(piece.encode("utf-8"))
         done_chars = end
-
-
-def _pieces(statements: Sequence[Statement], wanted: tuple[str, ...] | None) -> Iterator[tuple[int, int]]:
-    """(start, end) character spans of runs of whole (wanted) statements, about PIECE_CHARS each."""
-    start: int | None = None
-    end = 0
-    words = heads(statements, 12)
-    for statement in statements:
-        head = next(words)
-        if wanted is not None and not head.lower().startswith(wanted):
-            if start is not None:
-                yield start, end
-                start = None
-            continue
-        if start is not None and statement.offset - start >= PIECE_CHARS:
-            yield start, end
-            start = None
-        if start is None:
-            start = statement.offset
-        end = statement.offset + len(statement.text)
-    if start is not None:
-        yield start, end
 
 
 def _shift(node: Any, by: int) -> None:
@@ -80,3 +58,14 @@ def _shift(node: Any, by: int) -> None:
     elif isinstance(node, list):
         for item in node:
             _shift(item, by)
+
+
+def nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every dict of a parse tree, depth first (the tree itself first when it is one)."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from nodes(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from nodes(item)

@@ -9,9 +9,9 @@ made). Scoping of subqueries is not modelled: an unqualified name is given to ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+from dbworkbench.lint.parse_tree import nodes
 from dbworkbench.lint.queries import Tables, relation_name
 
 ViewsOn = dict[tuple[str, str], set[str]]
@@ -22,7 +22,7 @@ def columns_used(query: Any, tables: Tables) -> set[tuple[str, str]]:
     """(`schema.table`, column) pairs a view's query reads, for tables `tables` knows."""
     ranges: dict[str, str] = {}
     refs: list[list[str | None]] = []
-    for node in _nodes(query):
+    for node in nodes(query):
         if "RangeVar" in node:
             relation = node["RangeVar"]
             name = relation_name(relation)
@@ -42,16 +42,6 @@ def columns_used(query: Any, tables: Tables) -> set[tuple[str, str]]:
             used |= {(owner, c) for c in columns} if column is None else {(owner, column)} & {
                 (owner, c) for c in columns}
     return used
-
-
-def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        yield tree
-        for value in tree.values():
-            yield from _nodes(value)
-    elif isinstance(tree, list):
-        for item in tree:
-            yield from _nodes(item)
 
 
 def fold_views(views: ViewsOn, kind: str, body: dict[str, Any], tables: Tables) -> None:

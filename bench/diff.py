@@ -5,6 +5,12 @@ columns, 10 column type changes, 10 new indexes, 5 changed views, 1 dropped and 
 from $MIGRA, $PEERLAB/venv/bin, or PATH (../shared/peers/install.sh installs it).
 
     python bench/diff.py                 # 2 000 tables, 200 views, median of 3
+
+Three floors are measured beside them, each a process reading both databases at once: starting Python and
+importing psycopg; that plus fetching the raw catalog rows a diff needs (pg_class, pg_attribute, pg_index,
+pg_constraint: no deparsed definitions, no model); and that plus dbworkbench's own catalog queries (the
+deparsed definitions a diff compares) without building the model. A target under a floor needs another design
+(a cached snapshot), not faster code.
 """
 
 from __future__ import annotations
@@ -37,6 +43,29 @@ def changes(tables: int) -> list[str]:
     return sql
 
 
+FLOOR_SCRIPT = """
+import sys, threading
+import psycopg
+queries = sys.argv[3:]
+def side(url):
+    with psycopg.connect(url) as conn:
+        for query in queries:
+            conn.execute(query, {"hidden": []}).fetchall()
+sides = [threading.Thread(target=side, args=(url,)) for url in sys.argv[1:3]]
+[t.start() for t in sides]
+[t.join() for t in sides]
+"""
+RAW_CATALOG = [
+    "SELECT oid, relname, relnamespace, relkind, relowner, relacl FROM pg_class WHERE oid >= 16384",
+    "SELECT attrelid, attnum, attname, atttypid, atttypmod, attnotnull, attidentity, attgenerated, attcollation "
+    "FROM pg_attribute WHERE attrelid >= 16384 AND attnum > 0",
+    "SELECT indexrelid, indrelid, indisunique, indkey::text, indclass::text, indoption::text FROM pg_index "
+    "WHERE indrelid >= 16384",
+    "SELECT conrelid, conname, contype, conkey::text, confrelid, confkey::text FROM pg_constraint WHERE conrelid >= 16384",
+]
+"""The raw rows of the catalogs a 2 000-table diff reads, nothing deparsed: what any client must at least fetch."""
+
+
 def find_migra() -> str | None:
     import tempfile as t
 
@@ -52,7 +81,7 @@ def main() -> None:
 
     from dbworkbench.core.embedded import EmbeddedServer
     from dbworkbench.schema.diff import diff
-    from dbworkbench.schema.introspect import introspect_conninfo
+    from dbworkbench.schema.introspect import QUERIES, introspect_conninfo
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tables", type=int, default=2000)
@@ -74,12 +103,22 @@ def main() -> None:
                     conn.execute(statement)  # type: ignore[arg-type]
         a_url = f"postgresql://postgres@/big?host={status.socket_dir}"
         b_url = f"postgresql://postgres@/changed?host={status.socket_dir}"
-        results: dict[str, list[float]] = {"dbworkbench (in-process)": [], "dbworkbench diff (process)": []}
+        floors = {"floor: python + import psycopg": [sys.executable, "-c", "import psycopg"],
+                  "floor: + raw catalog rows, both sides": [sys.executable, "-c", FLOOR_SCRIPT, a_url, b_url,
+                                                            *RAW_CATALOG],
+                  "floor: + dbworkbench's catalog queries (no model)": [sys.executable, "-c", FLOOR_SCRIPT, a_url,
+                                                                        b_url, *QUERIES.values()]}
+        results: dict[str, list[float]] = {name: [] for name in floors}
+        results |= {"dbworkbench (in-process)": [], "dbworkbench diff (process)": []}
         lines = 0
         migra = find_migra()
         if migra:
             results["migra --unsafe (process)"] = []
         for _ in range(args.runs):
+            for name, command in floors.items():
+                began = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, cwd=work)
+                results[name].append(time.perf_counter() - began)
             began = time.perf_counter()
             with ThreadPoolExecutor(2) as pool:
                 a_model, b_model = pool.map(introspect_conninfo, (a_url, b_url))

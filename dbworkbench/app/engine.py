@@ -29,7 +29,7 @@ from dbworkbench.core.planner import Entry
 from dbworkbench.core.steps import outside_transaction
 from dbworkbench.errors import PlanError
 from dbworkbench.lint.findings import Finding
-from dbworkbench.schema.desired import tagged
+from dbworkbench.schema.changes import tagged
 
 
 class EngineApi(Protocol):

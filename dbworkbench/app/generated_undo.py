@@ -20,7 +20,7 @@ from dbworkbench.core.scripts import UNDO_MARKER_RE, normalise, substitute
 from dbworkbench.core.syntax import parse_statements
 from dbworkbench.core.versions import Version
 from dbworkbench.errors import ConfigError, PlanError
-from dbworkbench.schema.desired import tagged
+from dbworkbench.schema.changes import tagged
 from dbworkbench.schema.diff import diff as diff_snapshots
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.replay import scratch_replayed

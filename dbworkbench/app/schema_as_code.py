@@ -1,5 +1,5 @@
-"""The schema-as-code verbs: schema (introspect), diff (any two schemas), plan (to the desired `schema/`),
-drift (live against history), and the before/after of one pending migration."""
+"""The schema-as-code verbs: schema (introspect), plan (to the desired `schema/`), drift (live against history),
+and the before/after of one pending migration. `diff` of any two schemas is `app.schema_diff`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from dbworkbench.schema.drift import drift as drift_items
 from dbworkbench.schema.introspect import introspect
 from dbworkbench.schema.model import SchemaSnapshot
 from dbworkbench.schema.replay import applied_rows, scratch_from_history
-from dbworkbench.schema.sources import load_both
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +46,6 @@ def schema(settings: Settings, *, object_name: str | None = None) -> SchemaRepor
         row = conn.execute("SELECT current_schema()").fetchone()
         current = str(row[0]) if row and row[0] else "public"
         return SchemaReport(introspect(conn, hidden=hidden_relations(settings.history_table, current)))
-
-
-@dataclass(frozen=True, slots=True)
-class DiffReport:
-    """The SQL that turns one schema into another."""
-
-    result: SchemaDiff
-
-
-def diff(settings: Settings, source: str, target: str, *, allow_data_loss: bool = False,
-         renames: dict[str, str] | None = None) -> DiffReport:
-    """Diff two schemas, each a URL or a folder of .sql files (built on a scratch database).
-
-    Raises:
-        PlanError: a folder's file fails. DatabaseConnectionError: unreachable database.
-    """
-    before, after = load_both(source, target, settings)
-    return DiffReport(diff_snapshots(before, after, allow_data_loss=allow_data_loss, renames=renames or {}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dbworkbench.app.schema_as_code import DiffReport, DriftReport, PlanReport, SchemaReport
-from dbworkbench.app.server import ServerReport
 from dbworkbench.app.vocabulary import ServerAction
-from dbworkbench.schema.desired import tagged
-from dbworkbench.schema.diff import Change
+from dbworkbench.schema.changes import Change, tagged
+
+if TYPE_CHECKING:  # types only: rendering a diff loads none of the other verbs
+    from dbworkbench.app.schema_as_code import DriftReport, PlanReport, SchemaReport
+    from dbworkbench.app.schema_diff import DiffReport
+    from dbworkbench.app.server import ServerReport
 
 
 def _change(change: Change) -> dict[str, Any]:

@@ -225,10 +225,10 @@ def _renames(items: list[str]) -> dict[str, str]:
 
 
 def diff(args: argparse.Namespace, settings: Settings) -> int:
-    from dbworkbench.app import schema_as_code
+    from dbworkbench.app import schema_diff
     from dbworkbench.cli import render_schema
 
-    report = schema_as_code.diff(settings, args.source, args.target, allow_data_loss=args.allow_data_loss,
+    report = schema_diff.diff(settings, args.source, args.target, allow_data_loss=args.allow_data_loss,
                                  renames=_renames(args.rename))
     _emit(render_schema.diff_json(report) if args.json else render_schema.diff_text(report))
     return int(ExitCode.OK)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-from dbworkbench.app.gate import ConfirmRequest
 from dbworkbench.config import Settings
 from dbworkbench.errors import ExitCode
+
+if TYPE_CHECKING:
+    from dbworkbench.app.gate import ConfirmRequest
 
 
 def adopt(args: argparse.Namespace, settings: Settings) -> int:

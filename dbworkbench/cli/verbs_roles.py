@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from dbworkbench.app.gate import ConfirmRequest
 from dbworkbench.app.vocabulary import RolesAction
 from dbworkbench.config import Settings
 from dbworkbench.errors import ExitCode
 
 if TYPE_CHECKING:
+    from dbworkbench.app.gate import ConfirmRequest
     from dbworkbench.app.roles import RolesReport
 
 

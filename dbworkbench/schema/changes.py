@@ -63,3 +63,13 @@ def comment(builder: Builder, target: str, old: str | None, new: str | None, obj
         builder.add(P_COMMENT, f"COMMENT ON {target} IS {literal(new)}", obj)
 
 
+def tagged(changes: SchemaDiff, *, hint: str = "plan --write --allow-data-loss") -> str:
+    """The changes as SQL, each unsafe one preceded by why, withheld ones listed as comments."""
+    lines = []
+    for change in changes.changes:
+        lines += [f"-- unsafe: {'; '.join(change.unsafe)}"] if change.unsafe else []
+        lines.append(f"{change.sql};")
+    if changes.withheld:
+        lines.append(f"-- withheld, because they lose data (pass {hint} to include them):")
+        lines += [f"--   {c.sql};" for c in changes.withheld]
+    return "\n".join(lines) + "\n"

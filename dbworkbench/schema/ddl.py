@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from psycopg import sql
 
 from dbworkbench.schema.model import Column, CompositeType, Domain, EnumType, Policy, Sequence, Table, View
@@ -9,7 +11,17 @@ from dbworkbench.schema.model import Column, CompositeType, Domain, EnumType, Po
 
 def ident(*parts: str) -> str:
     """A (qualified) identifier, always double-quoted (psycopg's rule), so any name, keyword or case is safe."""
-    return sql.Identifier(*parts).as_string(None)
+    if not parts:
+        raise TypeError("an identifier needs at least one part")
+    return ".".join(_quoted(part) for part in parts)
+
+
+@lru_cache(maxsize=1 << 16)
+def _quoted(part: str) -> str:
+    # psycopg's sql.Identifier without a connection does the same; this is the hot path of a large diff.
+    if not isinstance(part, str):
+        raise TypeError(f"SQL identifier parts must be strings, got {part!r} instead")
+    return '"' + part.replace('"', '""') + '"'
 
 
 def literal(value: str | None) -> str:

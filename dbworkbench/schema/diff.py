@@ -49,7 +49,7 @@ def diff(a: SchemaSnapshot, b: SchemaSnapshot, *, allow_data_loss: bool = False,
             RENAME instead of a drop and an add.
     """
     builder = Builder(allow_data_loss)
-    a, b = acl.normalized(a, server_major), acl.normalized(b, server_major)
+    a, b = acl.normalized(a, server_major, b), acl.normalized(b, server_major, a)  # both against the other as read
     a = apply_renames(a, renames or {}, builder)
     for name in sorted(set(b.schemas) - set(a.schemas)):
         builder.add(P_SCHEMA, f"CREATE SCHEMA {ident(name)}", name)

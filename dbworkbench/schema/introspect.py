@@ -8,6 +8,7 @@ pg_get_functiondef, pg_get_triggerdef), so they compare equal across databases b
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -66,15 +67,23 @@ QUERIES = {
               f"{_describe('c.oid', 'pg_class')}, pg_get_userbyid(c.relowner), "
               f"COALESCE(c.relacl, acldefault('r', c.relowner))::text[] "
               f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN ({RELATIONS})",
-    "columns": f"SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-               f"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+    # CTEs (each scanned once, then hash-joined) instead of a subquery per row: half the server time on 2 000
+    # tables. A plain default cannot refer to a column, so it is deparsed without opening its table (relid 0);
+    # a generated column's expression can, and is deparsed against its table.
+    "columns": f"WITH rel AS MATERIALIZED ({RELATIONS}), "
+               f"defs AS MATERIALIZED (SELECT adrelid, adnum, adbin FROM pg_attrdef WHERE adrelid IN (SELECT oid FROM rel)), "
+               f"descs AS MATERIALIZED (SELECT objoid, objsubid, description FROM pg_description "
+               f"WHERE classoid = 'pg_class'::regclass AND objsubid > 0) "
+               f"SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+               f"CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END, "
                f"CASE WHEN a.attcollation <> t.typcollation THEN (SELECT quote_ident(collname) FROM pg_collation "
                f"WHERE oid = a.attcollation) END, NULLIF(a.attidentity, ''), "
-               f"CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
-               f"{_describe('a.attrelid', 'pg_class', 'a.attnum')}, COALESCE(a.attacl::text[], '{{}}') "
-               f"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-               f"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-               f"WHERE a.attrelid IN ({RELATIONS}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum",
+               f"CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, x.description, "
+               f"a.attacl::text[] FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+               f"LEFT JOIN defs d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+               f"LEFT JOIN descs x ON x.objoid = a.attrelid AND x.objsubid = a.attnum "
+               f"WHERE a.attrelid IN (SELECT oid FROM rel) AND a.attnum > 0 AND NOT a.attisdropped "
+               f"ORDER BY a.attrelid, a.attnum",
     "constraints": f"SELECT conrelid, conname, contype, pg_get_constraintdef(oid), convalidated, "
                    f"{_describe('oid', 'pg_constraint')} FROM pg_constraint WHERE conrelid IN ({RELATIONS}) "
                    f"AND contype <> 'n' AND conislocal ORDER BY conrelid, conname",
@@ -148,11 +157,11 @@ def introspect(conn: psycopg.Connection[Any], *, hidden: frozenset[str] = frozen
 def _build(rows: dict[str, list[tuple[Any, ...]]]) -> SchemaSnapshot:
     per_table: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in
                                                   ("columns", "constraints", "indexes", "triggers", "policies")}
-    for r in rows["columns"]:
-        per_table["columns"][r[0]].append(Column(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
     column_acl: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for r in rows["columns"]:
-        column_acl[r[0]] += [(r[1], item) for item in sorted(r[9])]
+        per_table["columns"][r[0]].append(Column(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]))
+        if r[9]:  # NULL: no column privileges (most columns)
+            column_acl[r[0]] += [(r[1], item) for item in sorted(r[9])]
     for r in rows["constraints"]:
         per_table["constraints"][r[0]].append(Constraint(r[1], r[2], r[3], r[4], r[5]))
     for r in rows["indexes"]:
@@ -184,22 +193,31 @@ def _build(rows: dict[str, list[tuple[Any, ...]]]) -> SchemaSnapshot:
     )
 
 
-QUERY_GROUPS = (("columns",), ("indexes", "views", "sequences", "functions"),
-                ("tables", "constraints", "schemas", "triggers", "policies", "enums", "domains", "composites",
+QUERY_GROUPS = (("columns", "views", "sequences", "functions", "schemas"),
+                ("indexes", "tables", "constraints", "triggers", "policies", "enums", "domains", "composites",
                  "extensions", "default_privileges"))
-"""How the queries split over parallel connections, the two heaviest apart."""
+"""How the queries split over parallel connections, the two heaviest apart. Two, not more: each backend fills
+its own catalog caches, so a third connection costs more server time than it saves (measured on 2 000 tables:
+both sides of a diff 0.31 s on two connections each, 0.33 s on three)."""
 
 
-def introspect_conninfo(conninfo: str, *, hidden: frozenset[str] = frozenset()) -> SchemaSnapshot:
-    """`introspect`, with the queries spread over three connections that share one exported snapshot
-    (so the result is as consistent as one transaction's)."""
+def introspect_conninfo(conninfo: str, *, hidden: frozenset[str] | Callable[[str], frozenset[str]] = frozenset(),
+                        connect_timeout: int | None = None) -> SchemaSnapshot:
+    """`introspect`, with the queries spread over connections that share one exported snapshot (so the result
+    is as consistent as one transaction's).
+
+    Args:
+        hidden: `schema.table` names to leave out, or a function of the connection's current schema that
+            says them (so no extra connection is needed to ask it).
+        connect_timeout: seconds to wait for each connection.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     from psycopg import IsolationLevel, sql
 
-    params = {"hidden": sorted(hidden)}
+    options: dict[str, Any] = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
 
-    def run(conn: psycopg.Connection[Any], kinds: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    def run(conn: psycopg.Connection[Any], kinds: tuple[str, ...], params: dict[str, Any]) -> dict[str, list[Any]]:
         with conn.cursor() as cur:
             found = {}
             for kind in kinds:
@@ -207,21 +225,23 @@ def introspect_conninfo(conninfo: str, *, hidden: frozenset[str] = frozenset()) 
                 found[kind] = cur.fetchall()
             return found
 
-    def follower(snapshot: str, kinds: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
-        with psycopg.connect(conninfo) as conn:
+    def follower(snapshot: str, kinds: tuple[str, ...], params: dict[str, Any]) -> dict[str, list[Any]]:
+        with psycopg.connect(conninfo, **options) as conn:
             conn.isolation_level = IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-            return run(conn, kinds)
+            return run(conn, kinds, params)
 
-    with psycopg.connect(conninfo) as lead:
+    with psycopg.connect(conninfo, **options) as lead:
         lead.isolation_level = IsolationLevel.REPEATABLE_READ
         lead.read_only = True
-        row = lead.execute("SELECT pg_export_snapshot()").fetchone()
+        row = lead.execute("SELECT pg_export_snapshot(), current_schema()").fetchone()
         assert row is not None
+        names = hidden(str(row[1]) if row[1] else "public") if callable(hidden) else hidden
+        params = {"hidden": sorted(names)}
         with ThreadPoolExecutor(len(QUERY_GROUPS) - 1) as pool:
-            futures = [pool.submit(follower, str(row[0]), kinds) for kinds in QUERY_GROUPS[1:]]
-            rows = run(lead, QUERY_GROUPS[0])
+            futures = [pool.submit(follower, str(row[0]), kinds, params) for kinds in QUERY_GROUPS[1:]]
+            rows = run(lead, QUERY_GROUPS[0], params)
             for future in futures:
                 rows.update(future.result())
     return _build(rows)

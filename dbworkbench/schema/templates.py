@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -143,10 +144,16 @@ def _reachable(server: ConfiguredServer) -> ConfiguredServer:
 
 
 def _nobody_else_on(admin: str) -> bool:
+    """No other client is connected. A backend whose client just closed its connection exits a moment later
+    (it is still in pg_stat_activity meanwhile), so the question is asked again for half a second."""
     with psycopg.connect(admin, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                           "AND pid <> pg_backend_pid()").fetchone()
-    return row is not None and row[0] == 0
+        for _ in range(10):
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                               "AND pid <> pg_backend_pid()").fetchone()
+            if row is not None and row[0] == 0:
+                return True
+            time.sleep(0.05)
+    return False
 
 
 def scratch_name() -> str:

@@ -63,3 +63,63 @@ def test_every_object_kind_is_read(any_project: Project, server: Server) -> None
     with psycopg.connect(project.conninfo, autocommit=True) as conn:
         conn.execute("DROP SCHEMA app CASCADE")  # the role stays: it is the cluster's, and other runs reuse it
     assert len(QUERIES) == 15, "one query per object kind"
+
+
+DEFAULTS = '''
+CREATE SCHEMA "Odd ""schema""";
+CREATE SEQUENCE "Odd ""schema""".s;
+CREATE FUNCTION "Odd ""schema""".pick() RETURNS int LANGUAGE sql AS 'SELECT 7';
+CREATE TYPE "Odd ""schema""".pair AS (a int, b text);
+CREATE TABLE "Odd ""schema""".t (
+    a int DEFAULT nextval('"Odd ""schema""".s'::regclass),
+    b timestamptz DEFAULT now() + interval '1 day',
+    c text[] DEFAULT ARRAY['x', 'y''z'],
+    d int DEFAULT "Odd ""schema""".pick(),
+    e "Odd ""schema""".pair DEFAULT ROW(1, 'q'),
+    f numeric DEFAULT (2.5)::numeric(4,1),
+    g int GENERATED ALWAYS AS (a * 2 + d) STORED,
+    h text GENERATED ALWAYS AS (c[1] || 'h') STORED,
+    i jsonb DEFAULT '{"k": [1, 2]}'::jsonb,
+    j serial
+);
+COMMENT ON COLUMN "Odd ""schema""".t.b IS 'when';
+GRANT SELECT (a, j) ON "Odd ""schema""".t TO PUBLIC;
+'''
+
+
+def test_defaults_and_generated_expressions_read_as_the_server_deparses_them(any_database: str,
+                                                                             server: Server) -> None:
+    """Plain defaults are deparsed without opening their table, generated columns against it: both must say
+    exactly what pg_get_expr(adbin, adrelid) says, whatever the names (the diff compares these strings)."""
+    with psycopg.connect(server.conninfo(any_database), autocommit=True) as conn:
+        conn.execute(DEFAULTS)
+        model = introspect(conn)
+        expected: dict[str, str] = dict(conn.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = '\"Odd \"\"schema\"\"\".t'::regclass"
+        ).fetchall())
+    columns = {c.name: c for c in model.tables['Odd "schema".t'].columns}
+    read = {name: c.generated or c.default for name, c in columns.items()}
+    assert read == expected and len(expected) == 10
+    assert columns["g"].generated and columns["g"].default is None and columns["a"].generated is None
+    assert columns["b"].comment == "when" and columns["c"].comment is None
+    acl = model.tables['Odd "schema".t'].column_acl
+    assert {c for c, _ in acl} == {"a", "j"} and all(item.startswith("=r/") for _, item in acl)
+
+
+def test_introspecting_over_connections_hides_the_history_table_of_the_current_schema(database: str,
+                                                                                    pg18: Server) -> None:
+    """The function form of `hidden` is asked with the lead connection's current schema (search_path)."""
+    from dbworkbench.schema.introspect import introspect_conninfo
+
+    with psycopg.connect(pg18.conninfo(database), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA other; CREATE TABLE other.history (id int); CREATE TABLE public.history (id int)")
+    asked: list[str] = []
+
+    def hidden(current: str) -> frozenset[str]:
+        asked.append(current)
+        return frozenset({f"{current}.history"})
+    url = pg18.conninfo(database)
+    model = introspect_conninfo(url + " options=-csearch_path=other", hidden=hidden, connect_timeout=5)
+    assert asked == ["other"] and "other.history" not in model.tables and "public.history" in model.tables
+    assert set(introspect_conninfo(url, hidden=hidden).tables) >= {"other.history"} and asked[-1] == "public"

@@ -133,3 +133,29 @@ def test_privileges_are_compared_per_server_version_and_without_owners_entries()
 ])
 def test_one_aclitem_for_a_server(item: str, major: int, owner: str, expected: str | None) -> None:
     assert acl.for_server(item, major, owner) == expected
+
+
+@pytest.mark.parametrize("parts", [("plain",), ("Mixed Case", "t"), ('quo"te', 'x""y'), ("select",), ("ü-ñ", "表"),
+                                   ("a.b", "c"), ("",)])
+def test_identifiers_quote_exactly_as_psycopg_does(parts: tuple[str, ...]) -> None:
+    from psycopg import sql
+
+    assert ddl.ident(*parts) == sql.Identifier(*parts).as_string(None)
+
+
+def test_an_identifier_needs_parts_that_are_strings() -> None:
+    with pytest.raises(TypeError):
+        ddl.ident()
+    with pytest.raises(TypeError):
+        ddl.ident("public", 3)  # type: ignore[arg-type]
+
+
+def test_a_table_equal_but_for_privileges_still_gets_its_grants_and_owner_entries_never_count() -> None:
+    """Equal tables are skipped before privileges are normalized: only a table that is equal as read is."""
+    owned = Table("public", "t", (Column("id", "int"),), owner="alice", acl=("alice=arwdDxtm/alice",))
+    granted = Table("public", "t", (Column("id", "int"),), owner="alice",
+                    acl=("alice=arwdDxtm/alice", "bob=r/alice"))
+    assert [c.sql for c in diff(snapshot(owned), snapshot(granted)).changes] == ['GRANT SELECT ON TABLE "public"."t" TO "bob"']
+    bare = Table("public", "t", (Column("id", "int"),), owner="alice", acl=())
+    assert diff(snapshot(owned), snapshot(bare)).empty, "the owner's own entry is implicit"
+    assert diff(snapshot(granted), snapshot(granted)).empty

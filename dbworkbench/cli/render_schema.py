@@ -71,14 +71,33 @@ def drift_json(report: DriftReport) -> str:
                                                   "role_change": change} for change in report.roles], indent=2)
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Each model class's field names, looked up once."""
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """A model value as the dict json writes (json's `default`: the C encoder recurses into what it returns)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            raise TypeError(f"{kind.__name__} is not JSON serializable")
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return {name: getattr(value, name) for name in names}
+
+
+def _by_object(model: Any) -> str:
+    """The model as JSON with one object per line under its kind: readable, greppable, and all written by json's
+    C encoder (an indented dump of plain dicts ran the pure-Python one: 1.4 s of `schema --json` on 2 000 tables)."""
+    kinds = []
+    for kind, objects in _fields(model).items():
+        if isinstance(objects, dict) and objects:
+            lines = ",\n".join(f"    {json.dumps(key)}: {json.dumps(value, default=_fields)}"
+                               for key, value in objects.items())
+            kinds.append(f"  {json.dumps(kind)}: {{\n{lines}\n  }}")
+        else:
+            kinds.append(f"  {json.dumps(kind)}: {json.dumps(objects, default=_fields)}")
+    return "{\n" + ",\n".join(kinds) + "\n}"
 
 
 def schema_text(report: SchemaReport) -> str:
@@ -99,7 +118,7 @@ def schema_text(report: SchemaReport) -> str:
 
 def schema_json(report: SchemaReport) -> str:
     """The model (or one object's DDL) as JSON."""
-    return json.dumps(_plain(report.model) if report.ddl is None else {"ddl": report.ddl}, indent=2)
+    return _by_object(report.model) if report.ddl is None else json.dumps({"ddl": report.ddl}, indent=2)
 
 
 def server_text(report: ServerReport) -> str:

@@ -262,3 +262,31 @@ def test_diff_between_folders(project: Project, capsys: pytest.CaptureFixture[st
         assert out.strip() == "-- the schemas are the same"
     finally:
         embedded_server(settings_of(project)).stop()  # type: ignore[operator]
+
+
+def test_schema_json_is_the_whole_model_one_object_per_line(any_project: Project,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Every field of every object, names of any spelling, one object per line under its kind."""
+    import dataclasses
+
+    from dbworkbench.core.history import hidden_relations
+    from dbworkbench.schema.introspect import introspect
+
+    any_project.write("V1__odd.sql", 'CREATE SCHEMA "we""ird ü";\nCREATE TABLE "we""ird ü"."T ""1""" '
+                      "(id int PRIMARY KEY, note text DEFAULT 'a\\\\b\"c' CHECK (note <> ''));\n"
+                      "CREATE VIEW v AS SELECT 1 AS one;\nCREATE TYPE mood AS ENUM ('ok', 'née');\n")
+    code, _, err = run(capsys, "migrate")
+    assert code == 0, err
+    code, out, _ = run(capsys, "schema", "--json")
+    assert code == 0
+    data = json.loads(out)
+    with psycopg.connect(any_project.conninfo) as conn:
+        model = introspect(conn, hidden=hidden_relations("dbworkbench_history", "public"))
+    expected = json.loads(json.dumps(dataclasses.asdict(model)))
+    assert data == expected
+    table = data["tables"]['we"ird ü.T "1"']
+    assert [c["name"] for c in table["columns"]] == ["id", "note"] and table["constraints"]
+    assert data["enums"]["public.mood"]["labels"] == ["ok", "née"]
+    lines = out.splitlines()
+    assert sum(1 for line in lines if line.startswith('    "')) == sum(
+        len(objects) for objects in data.values() if isinstance(objects, dict))
